@@ -1,0 +1,102 @@
+"""Appending to the audit log. Every service that changes state calls ``audit_append``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.utils import timezone
+
+from ecabinet.audit.models import AuditEvent, AuditHead
+from ecabinet.core import request_context
+
+GENESIS_HASH = "0" * 64
+
+
+def to_json_value(value: Any) -> Any:
+    """Plain JSON value (dates, decimals, UUIDs as strings) as stored and as hashed."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def event_payload(event: AuditEvent) -> dict[str, Any]:
+    """The fields the hash covers, in the form they have after a database round trip."""
+    return {
+        "seq": event.seq,
+        "at": event.at.astimezone(UTC).isoformat(),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "body_id": event.body_id,
+        "verb": event.verb,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_repr": event.object_repr,
+        "before": event.before,
+        "after": event.after,
+        "request_id": event.request_id,
+        "ip": event.ip,
+        "prev_hash": event.prev_hash,
+    }
+
+
+def event_hash(event: AuditEvent) -> str:
+    """SHA-256 over the RFC 8785 canonical JSON of the event, which includes prev_hash."""
+    return hashlib.sha256(rfc8785.dumps(event_payload(event))).hexdigest()
+
+
+def audit_append(
+    *,
+    actor: Any,
+    verb: str,
+    obj: models.Model | None = None,
+    body: Any = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
+    """Append one event to the chain, in the caller's transaction.
+
+    Must run inside ``transaction.atomic()`` together with the change it records, so the
+    change and its record commit or roll back together. The chain head is read and locked
+    inside that same transaction: reading it outside forks the chain under concurrency.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_append must run inside the transaction of the change")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:300]
+    body_id = getattr(body, "pk", body)
+    actor_id = getattr(actor, "pk", None)
+    ctx = request_context.current()
+    head, _created = AuditHead.objects.select_for_update().get_or_create(
+        id=1, defaults={"seq": 0, "hash": GENESIS_HASH}
+    )
+    event = AuditEvent(
+        seq=head.seq + 1,
+        at=timezone.now(),
+        actor_id=actor_id,
+        actor_label=(str(actor)[:200] if actor is not None else ""),
+        body_id=body_id,
+        verb=verb,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:300],
+        before=to_json_value(before),
+        after=to_json_value(after),
+        request_id=ctx.request_id,
+        ip=ctx.ip,
+        prev_hash=head.hash,
+    )
+    event.hash = event_hash(event)
+    event.save(force_insert=True)
+    AuditHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
+    return event

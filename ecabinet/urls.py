@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+handler403 = "ecabinet.core.views.forbidden"
+handler404 = "ecabinet.core.views.not_found"
+handler500 = "ecabinet.core.views.server_error"
+
+urlpatterns = [
+    path("", include("ecabinet.core.urls")),
+    path("tai-khoan/", include("ecabinet.accounts.urls")),
+    path("co-quan/", include("ecabinet.bodies.urls")),
+    path("nhat-ky/", include("ecabinet.audit.urls")),
+    path("thong-bao/", include("ecabinet.notifications.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("quan-tri-django/", admin.site.urls),
+]
+
