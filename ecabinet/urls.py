@@ -16,4 +16,3 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("quan-tri-django/", admin.site.urls),
 ]
-

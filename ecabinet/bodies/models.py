@@ -53,7 +53,11 @@ class Unit(models.Model):
 
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="units")
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         verbose_name=_("đơn vị cấp trên"),
     )
     name = models.CharField(_("tên đơn vị"), max_length=200)
@@ -108,7 +112,9 @@ class MeetingType(CatalogueEntry):
         verbose_name = _("loại cuộc họp")
         verbose_name_plural = _("loại cuộc họp")
         constraints = [
-            models.UniqueConstraint(fields=["body", "name"], name="meetingtype_unique_name_per_body")
+            models.UniqueConstraint(
+                fields=["body", "name"], name="meetingtype_unique_name_per_body"
+            )
         ]
 
 
@@ -120,7 +126,9 @@ class DocumentType(CatalogueEntry):
         verbose_name = _("loại văn bản")
         verbose_name_plural = _("loại văn bản")
         constraints = [
-            models.UniqueConstraint(fields=["body", "name"], name="documenttype_unique_name_per_body")
+            models.UniqueConstraint(
+                fields=["body", "name"], name="documenttype_unique_name_per_body"
+            )
         ]
 
 
@@ -154,7 +162,9 @@ class IssuingAgency(CatalogueEntry):
         verbose_name = _("cơ quan ban hành")
         verbose_name_plural = _("cơ quan ban hành")
         constraints = [
-            models.UniqueConstraint(fields=["body", "name"], name="issuingagency_unique_name_per_body")
+            models.UniqueConstraint(
+                fields=["body", "name"], name="issuingagency_unique_name_per_body"
+            )
         ]
 
 
@@ -217,11 +227,15 @@ class Delegation(models.Model):
 
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="delegations")
     principal = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, related_name="delegations_given",
+        Membership,
+        on_delete=models.PROTECT,
+        related_name="delegations_given",
         verbose_name=_("thành viên ủy quyền"),
     )
     substitute = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, related_name="delegations_received",
+        Membership,
+        on_delete=models.PROTECT,
+        related_name="delegations_received",
         verbose_name=_("người dự thay"),
     )
     starts_at = models.DateTimeField(_("từ"))

@@ -46,6 +46,9 @@ class DomainErrorMiddleware:
         if isinstance(exception, DomainError):
             messages.error(request, str(exception.message))
             return render(
-                request, "errors/409.html", {"message": exception.message}, status=exception.status_code
+                request,
+                "errors/409.html",
+                {"message": exception.message},
+                status=exception.status_code,
             )
         return None

@@ -46,7 +46,10 @@ class World:
 
 def build_world() -> World:
     body = BodyFactory(
-        name="Chính phủ (thử)", short_name="CP", code="chinh-phu-thu", kind=Body.Kind.GOVERNMENT,
+        name="Chính phủ (thử)",
+        short_name="CP",
+        code="chinh-phu-thu",
+        kind=Body.Kind.GOVERNMENT,
         notation="CP",
     )
     other = BodyFactory(name="Ủy ban nhân dân tỉnh Khác", short_name="UBND Khác", code="ubnd-khac")
