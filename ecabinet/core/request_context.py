@@ -12,18 +12,20 @@ class RequestContext:
     ip: str = ""
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "ecabinet_request_context", default=RequestContext()
+_EMPTY = RequestContext()
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "ecabinet_request_context", default=None
 )
 
 
 def current() -> RequestContext:
-    return _current.get()
+    """The context of the request being served, or an empty one (commands, tasks)."""
+    return _current.get() or _EMPTY
 
 
-def bind(ctx: RequestContext) -> contextvars.Token[RequestContext]:
+def bind(ctx: RequestContext) -> contextvars.Token[RequestContext | None]:
     return _current.set(ctx)
 
 
-def reset(token: contextvars.Token[RequestContext]) -> None:
+def reset(token: contextvars.Token[RequestContext | None]) -> None:
     _current.reset(token)
