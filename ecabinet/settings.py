@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "ecabinet.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -121,7 +122,9 @@ TEMPLATES = [
 
 def _databases() -> dict[str, Any]:
     if DATABASE_URL:
-        db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        # No persistent connections: under ASGI each request runs in its own thread, so a
+        # kept connection is never reused and lingers until garbage collection.
+        db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
         if db["ENGINE"] != "django.db.backends.postgresql":
             raise ConfigError("DATABASE_URL must point at PostgreSQL (postgres://...)")
         return {"default": db}
@@ -177,6 +180,10 @@ TASKS = {
     }
 }
 
+if TESTING:
+    # Hashing at full strength makes building the personas take seconds per test.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -197,6 +204,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 handler403 = "ecabinet.core.views.forbidden"
@@ -14,5 +15,10 @@ urlpatterns = [
     path("thong-bao/", include("ecabinet.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # The admin's own login form would bypass lockout and the login log: use ours.
+    path(
+        "quan-tri-django/login/",
+        RedirectView.as_view(pattern_name="accounts:login", query_string=True),
+    ),
     path("quan-tri-django/", admin.site.urls),
 ]

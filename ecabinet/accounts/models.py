@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,6 +31,10 @@ class User(AbstractUser):
         verbose_name = _("người dùng")
         verbose_name_plural = _("người dùng")
         ordering = ["full_name", "username"]
+        constraints = [
+            # "Chair" and "chair" must not be two accounts: login is case-insensitive.
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique")
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -53,6 +58,8 @@ class LoginEvent(models.Model):
         RECOVERY_USED = "recovery_used", _("Dùng mã khôi phục")
         LOGOUT = "logout", _("Đăng xuất")
         PASSWORD_CHANGED = "password_changed", _("Đổi mật khẩu")
+        BLOCKED = "blocked", _("Từ chối vì tài khoản đang bị khóa")
+        INACTIVE = "inactive", _("Tài khoản đã bị vô hiệu hóa")
 
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="login_events"
@@ -71,3 +78,25 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class UsedRecoveryCode(models.Model):
+    """A recovery code that has been spent, kept as a digest.
+
+    django-otp deletes a static token when it is used; this record lets the second step tell
+    the user that a code was already used (and when) instead of calling it simply wrong.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(_("thời điểm sử dụng"))
+
+    class Meta:
+        verbose_name = _("mã khôi phục đã dùng")
+        verbose_name_plural = _("mã khôi phục đã dùng")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="accounts_used_code_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.used_at:%Y-%m-%d %H:%M}"

@@ -33,7 +33,12 @@ class AuditEvent(models.Model):
         verbose_name = _("sự kiện nhật ký")
         verbose_name_plural = _("nhật ký hệ thống")
         ordering = ["-seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The audit trail page lists one body's events newest first, filtered by verb.
+            models.Index(fields=["body_id", "-seq"], name="audit_body_seq_idx"),
+            models.Index(fields=["body_id", "verb", "-seq"], name="audit_body_verb_seq_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.verb} {self.object_repr}"
@@ -50,3 +55,6 @@ class AuditHead(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="audit_head_singleton")
         ]
+
+    def __str__(self) -> str:
+        return f"head #{self.seq} {self.hash[:16]}"

@@ -1,4 +1,10 @@
-"""Appending to the audit log. Every service that changes state calls ``audit_append``."""
+"""Appending to the audit log. Every service that changes state calls ``audit_append``.
+
+Each event's hash is SHA-256 over the RFC 8785 canonical JSON of its fields, including the
+previous event's hash, so the events form a chain that ``ecabinet.audit.verify`` recomputes.
+The single ``AuditHead`` row holds the chain's last sequence number and hash; appenders lock
+it, which serialises them (docs/decisions/0100-audit-chain.md).
+"""
 
 from __future__ import annotations
 
@@ -62,11 +68,17 @@ def audit_append(
     object_id: str = "",
     object_repr: str = "",
 ) -> AuditEvent:
-    """Append one event to the chain, in the caller's transaction.
+    """Append one event to the chain, in the caller's transaction, and return it.
 
     Must run inside ``transaction.atomic()`` together with the change it records, so the
     change and its record commit or roll back together. The chain head is read and locked
     inside that same transaction: reading it outside forks the chain under concurrency.
+
+    ``actor`` is the user who acted (None for the system); ``verb`` an ``<entity>.<verb>``
+    code; ``obj`` the changed model instance, from which ``object_type``, ``object_id`` and
+    ``object_repr`` default; ``body`` the body (or its id) whose trail shows the event;
+    ``before``/``after`` the changed values, stored as plain JSON. The request id and client
+    address come from ``ecabinet.core.request_context``.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit_append must run inside the transaction of the change")

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ecabinet.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:body_code>/", views.event_list, name="list"),
+    path("<slug:body_code>/<int:seq>/", views.event_detail, name="detail"),
+]
