@@ -6,6 +6,8 @@ to the bodies they belong to (selectors.py), so cross-body access cannot happen 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +33,8 @@ class Body(models.Model):
     place = models.CharField(_("địa danh"), max_length=100, default="Hà Nội")
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Incremented by every service that changes the row; forms carry it to detect stale edits.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("cơ quan")
@@ -65,6 +69,7 @@ class Unit(models.Model):
     kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("đơn vị")
@@ -85,6 +90,7 @@ class CatalogueEntry(models.Model):
     name = models.CharField(_("tên"), max_length=200)
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
     is_active = models.BooleanField(_("đang sử dụng"), default=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         abstract = True
@@ -114,7 +120,12 @@ class MeetingType(CatalogueEntry):
         constraints = [
             models.UniqueConstraint(
                 fields=["body", "name"], name="meetingtype_unique_name_per_body"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["body", "code"],
+                condition=~models.Q(code=""),
+                name="meetingtype_unique_code_per_body",
+            ),
         ]
 
 
@@ -128,7 +139,13 @@ class DocumentType(CatalogueEntry):
         constraints = [
             models.UniqueConstraint(
                 fields=["body", "name"], name="documenttype_unique_name_per_body"
-            )
+            ),
+            # Document numbers are "<n>/<abbreviation>-<notation>": one type per abbreviation.
+            models.UniqueConstraint(
+                fields=["body", "abbreviation"],
+                condition=~models.Q(abbreviation=""),
+                name="documenttype_unique_abbreviation_per_body",
+            ),
         ]
 
 
@@ -164,7 +181,12 @@ class IssuingAgency(CatalogueEntry):
         constraints = [
             models.UniqueConstraint(
                 fields=["body", "name"], name="issuingagency_unique_name_per_body"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["body", "organ_id"],
+                condition=~models.Q(organ_id=""),
+                name="issuingagency_unique_organ_id_per_body",
+            ),
         ]
 
 
@@ -204,6 +226,7 @@ class Membership(models.Model):
     extra_permissions = models.JSONField(_("quyền bổ sung"), default=list, blank=True)
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("thành viên")
@@ -216,6 +239,15 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.body.short_name or self.body})"
+
+
+class Mandate(models.TextChoices):
+    """What a substitute may do in the principal's place (the scope of a delegation)."""
+
+    ATTEND = "attend", _("Dự họp")
+    SPEAK = "speak", _("Phát biểu")
+    VOTE = "vote", _("Biểu quyết")
+    GIVE_OPINIONS = "give_opinions", _("Cho ý kiến")
 
 
 class Delegation(models.Model):
@@ -275,7 +307,38 @@ class Delegation(models.Model):
                 name="delegation_has_mandate",
             ),
         ]
-        indexes = [models.Index(fields=["principal", "starts_at", "ends_at"])]
+        indexes = [
+            models.Index(fields=["principal", "starts_at", "ends_at"]),
+            models.Index(fields=["substitute", "starts_at", "ends_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.principal.user} → {self.substitute.user}"
+
+    class Status(models.TextChoices):
+        UPCOMING = "upcoming", _("Chưa bắt đầu")
+        ACTIVE = "active", _("Đang hiệu lực")
+        ENDED = "ended", _("Đã hết hạn")
+        REVOKED = "revoked", _("Đã thu hồi")
+
+    def mandates(self) -> frozenset[str]:
+        """The mandate codes (``Mandate``) this delegation carries."""
+        flags = {
+            Mandate.ATTEND: self.can_attend,
+            Mandate.SPEAK: self.can_speak,
+            Mandate.VOTE: self.can_vote,
+            Mandate.GIVE_OPINIONS: self.can_give_opinions,
+        }
+        return frozenset(str(code) for code, on in flags.items() if on)
+
+    def mandate_labels(self) -> list[str]:
+        return [str(label) for code, label in Mandate.choices if code in self.mandates()]
+
+    def status_at(self, at: datetime) -> Delegation.Status:
+        if self.revoked_at is not None:
+            return Delegation.Status.REVOKED
+        if at < self.starts_at:
+            return Delegation.Status.UPCOMING
+        if at < self.ends_at:
+            return Delegation.Status.ACTIVE
+        return Delegation.Status.ENDED
