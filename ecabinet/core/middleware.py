@@ -43,12 +43,18 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, DomainError):
+        if not isinstance(exception, DomainError):
+            return None
+        if getattr(request, "htmx", False):
+            # htmx does not swap error responses: reload the page, which shows the message.
             messages.error(request, str(exception.message))
-            return render(
-                request,
-                "errors/409.html",
-                {"message": exception.message},
-                status=exception.status_code,
-            )
-        return None
+            response = HttpResponse(str(exception.message), status=exception.status_code)
+            response["HX-Refresh"] = "true"
+            return response
+        # A full page shows the message itself; adding it to messages would show it twice.
+        return render(
+            request,
+            "errors/409.html",
+            {"message": exception.message},
+            status=exception.status_code,
+        )

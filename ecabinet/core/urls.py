@@ -5,4 +5,5 @@ from ecabinet.core import views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
 ]

@@ -1,11 +1,17 @@
-"""Live unread-notification count over a WebSocket."""
+"""Live unread-notification count over a WebSocket (/ws/thong-bao/).
+
+A fully logged-in user's connections join the group ``user_group(user.pk)``; services push
+``UnreadCountEvent``s to it after commit (services.py). Anonymous and half-logged-in
+(password only) connections are refused.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from ecabinet.accounts.session import second_factor_satisfied
+from ecabinet.notifications.events import UnreadCountEvent, unread_count_event
 
 
 def user_group(user_id: int) -> str:
@@ -15,23 +21,32 @@ def user_group(user_id: int) -> str:
 class NotificationCountConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        session = self.scope.get("session")
+        # Channels does not run the second-factor middleware: a session that has passed
+        # only the password step must not get a live channel either.
+        if session is None or not await database_sync_to_async(second_factor_satisfied)(
+            user, session
+        ):
             await self.close(code=4401)
             return
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json({"type": "notification.count", "unread": await self._unread(user.pk)})
+        await self.send_json(unread_count_event(await self._unread(user.pk)))
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def notification_count(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "notification.count", "unread": event["unread"]})
+    async def receive_json(self, content: object, **kwargs: object) -> None:
+        """The client has nothing to say; ignore whatever it sends."""
 
-    @database_sync_to_async
-    def _unread(self, user_id: int) -> int:
-        from ecabinet.notifications.models import Notification
+    async def notification_count(self, event: UnreadCountEvent) -> None:
+        await self.send_json(unread_count_event(int(event["unread"])))
 
-        return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+    async def _unread(self, user_id: int) -> int:
+        from ecabinet.notifications.selectors import unread_count
+
+        # database_sync_to_async also closes stale connections around the query.
+        count: int = await database_sync_to_async(unread_count)(user_id)
+        return count

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(StrEnum):
+    """Values of ``Notification.kind`` the list page styles; other values show as plain info."""
+
+    INFO = "info"
+    REMINDER = "reminder"  # a deadline is near
+    OVERDUE = "overdue"  # a deadline has passed
 
 
 class Notification(models.Model):

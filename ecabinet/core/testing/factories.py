@@ -14,7 +14,7 @@ from ecabinet.bodies.models import Body, Delegation, Membership, Role, Unit
 DEFAULT_PASSWORD = "Mat-khau-thu-2026"
 
 
-class UserFactory(factory.django.DjangoModelFactory):  # type: ignore[misc]
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -24,13 +24,13 @@ class UserFactory(factory.django.DjangoModelFactory):  # type: ignore[misc]
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.test")
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
-    @factory.post_generation  # type: ignore[misc]
+    @factory.post_generation
     def _save(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             obj.save()
 
 
-class BodyFactory(factory.django.DjangoModelFactory):  # type: ignore[misc]
+class BodyFactory(factory.django.DjangoModelFactory[Body]):
     class Meta:
         model = Body
 
@@ -41,7 +41,7 @@ class BodyFactory(factory.django.DjangoModelFactory):  # type: ignore[misc]
     notation = factory.Sequence(lambda n: f"UBT{n}")
 
 
-class UnitFactory(factory.django.DjangoModelFactory):  # type: ignore[misc]
+class UnitFactory(factory.django.DjangoModelFactory[Unit]):
     class Meta:
         model = Unit
 
@@ -50,7 +50,7 @@ class UnitFactory(factory.django.DjangoModelFactory):  # type: ignore[misc]
     kind = Unit.Kind.AGENCY
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):  # type: ignore[misc]
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -60,7 +60,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):  # type: ignore[misc
     precedence = factory.Sequence(lambda n: n + 10)
 
 
-class DelegationFactory(factory.django.DjangoModelFactory):  # type: ignore[misc]
+class DelegationFactory(factory.django.DjangoModelFactory[Delegation]):
     class Meta:
         model = Delegation
 

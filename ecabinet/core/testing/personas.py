@@ -45,15 +45,15 @@ class World:
 
 
 def build_world() -> World:
-    body = BodyFactory(
+    body = BodyFactory.create(
         name="Chính phủ (thử)",
         short_name="CP",
         code="chinh-phu-thu",
         kind=Body.Kind.GOVERNMENT,
         notation="CP",
     )
-    other = BodyFactory(name="Ủy ban nhân dân tỉnh Khác", short_name="UBND Khác", code="ubnd-khac")
-    ministry = UnitFactory(body=body, name="Bộ Thử nghiệm")
+    other = BodyFactory.create(name="Ủy ban nhân dân tỉnh Khác", short_name="UBND Khác", code="ubnd-khac")
+    ministry = UnitFactory.create(body=body, name="Bộ Thử nghiệm")
     world = World(body=body, other_body=other)
     roles = {
         "chair": Role.CHAIR,
@@ -64,25 +64,25 @@ def build_world() -> World:
         "observer": Role.OBSERVER,
     }
     for precedence, (persona, role) in enumerate(roles.items(), start=1):
-        m = MembershipFactory(
+        m = MembershipFactory.create(
             body=body,
-            user=UserFactory(username=persona, full_name=f"Người thử {persona}"),
+            user=UserFactory.create(username=persona, full_name=f"Người thử {persona}"),
             role=role,
             precedence=precedence,
             unit=ministry if persona in {"member", "agency", "substitute"} else None,
         )
         world.memberships[persona] = m
         world.users[persona] = m.user
-    outsider = MembershipFactory(
-        body=other, user=UserFactory(username="outsider", full_name="Người ngoài"), role=Role.MEMBER
+    outsider = MembershipFactory.create(
+        body=other, user=UserFactory.create(username="outsider", full_name="Người ngoài"), role=Role.MEMBER
     )
     world.memberships["outsider"] = outsider
     world.users["outsider"] = outsider.user
-    world.users["admin"] = UserFactory(
+    world.users["admin"] = UserFactory.create(
         username="admin", full_name="Quản trị hệ thống", is_superuser=True, is_staff=True
     )
     world.users["anonymous"] = None
-    world.delegation = DelegationFactory(
+    world.delegation = DelegationFactory.create(
         principal=world.memberships["member"], substitute=world.memberships["substitute"]
     )
     return world
