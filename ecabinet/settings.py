@@ -221,6 +221,8 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ecabinet@localhost")
+# Public address of the site, for links in e-mails (e.g. https://ecabinet.example.gov.vn).
+ECABINET_BASE_URL = env_str("ECABINET_BASE_URL", "")
 
 SESSION_COOKIE_AGE = env_int("ECABINET_SESSION_SECONDS", 8 * 3600, minimum=300)
 SESSION_COOKIE_HTTPONLY = True
