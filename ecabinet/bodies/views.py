@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecabinet.accounts import services as account_services
 from ecabinet.accounts.models import User
+from ecabinet.audit.permissions import can_view_audit
 from ecabinet.bodies import selectors, services
 from ecabinet.bodies.catalogues import KINDS, kind_for_slug
 from ecabinet.bodies.forms import (
@@ -153,6 +154,7 @@ def body_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_manage_catalogue": can_manage_catalogue(request.user, body, viewer),
             "can_manage_members": can_manage_memberships(request.user, body, viewer),
             "can_delegate": can_create_delegation(request.user, body, viewer),
+            "can_view_audit": can_view_audit(request.user, body, viewer),
         },
     )
 

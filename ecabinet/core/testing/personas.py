@@ -52,7 +52,9 @@ def build_world() -> World:
         kind=Body.Kind.GOVERNMENT,
         notation="CP",
     )
-    other = BodyFactory.create(name="Ủy ban nhân dân tỉnh Khác", short_name="UBND Khác", code="ubnd-khac")
+    other = BodyFactory.create(
+        name="Ủy ban nhân dân tỉnh Khác", short_name="UBND Khác", code="ubnd-khac"
+    )
     ministry = UnitFactory.create(body=body, name="Bộ Thử nghiệm")
     world = World(body=body, other_body=other)
     roles = {
@@ -74,7 +76,9 @@ def build_world() -> World:
         world.memberships[persona] = m
         world.users[persona] = m.user
     outsider = MembershipFactory.create(
-        body=other, user=UserFactory.create(username="outsider", full_name="Người ngoài"), role=Role.MEMBER
+        body=other,
+        user=UserFactory.create(username="outsider", full_name="Người ngoài"),
+        role=Role.MEMBER,
     )
     world.memberships["outsider"] = outsider
     world.users["outsider"] = outsider.user
