@@ -13,12 +13,16 @@ mkdir -p "$ARTIFACTS"
 banner() { printf '\n==== %s ====\n' "$*"; }
 loud() { printf '\n!!!!!!!! %s !!!!!!!!\n\n' "$*" >&2; }
 
-if [ ! -x /usr/bin/chromium ]; then
+# Debian packages the suite needs: chromium (browser tests) and gettext (catalogue check).
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium fonts-liberation2)
+command -v xgettext >/dev/null || missing+=(gettext)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    banner "installing Debian's chromium for the browser tests"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation2 >/dev/null
+    banner "installing Debian packages: ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    loud "/usr/bin/chromium is missing: browser tests will be SKIPPED (apt-get install chromium)"
+    loud "missing Debian packages (${missing[*]}): their tests will be SKIPPED (apt-get install ${missing[*]})"
   fi
 fi
 
