@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test lint check lock bench clean messages
 
 $(STAMP): requirements.lock pyproject.toml
-	@test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
+	@bash scripts/venv.sh $(PY) $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)

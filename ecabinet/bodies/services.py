@@ -10,7 +10,7 @@ against duplicates; only their own violation is turned into a DomainError.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import reduce
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from ecabinet.audit.services import audit_append
 from ecabinet.bodies.catalogues import CatalogueKind, clean_organ_id, kind_for_model, normalise_name
 from ecabinet.bodies.models import (
     Body,
+    CatalogueEntry,
     Delegation,
     Mandate,
     Membership,
@@ -50,6 +51,8 @@ from ecabinet.bodies.permissions import (
 from ecabinet.core.errors import DomainError
 
 M = TypeVar("M", bound=models.Model)
+# The models that are deactivated rather than deleted: each has is_active and version.
+Activatable = TypeVar("Activatable", Body, Membership, Unit, CatalogueEntry)
 
 # Body codes that are URL segments of their own under /co-quan/.
 RESERVED_BODY_CODES = frozenset({"quan-tri"})
@@ -117,6 +120,41 @@ def _lock(model: type[M], pk: Any) -> M:
 def _check_version(obj: Any, version: int | None) -> None:
     if version is not None and obj.version != version:
         raise _stale()
+
+
+def _set_active(
+    model: type[Activatable],
+    pk: Any,
+    *,
+    actor: User,
+    active: bool,
+    unchanged: str,
+    snapshot: Callable[[Activatable], dict[str, Any]],
+    verb_prefix: str,
+    body: Body | int,
+) -> Activatable:
+    """Lock the row, flip ``is_active``, bump its version and append the audit event
+    ``<verb_prefix>_reactivate`` or ``<verb_prefix>_deactivate``.
+
+    ``unchanged`` is the refusal when the row is already so. Runs in the caller's
+    transaction, so that follow-up work (revoking delegations) commits with the flip.
+    """
+    locked = _lock(model, pk)
+    if locked.is_active == active:
+        raise DomainError(unchanged, code="unchanged")
+    before = snapshot(locked)
+    locked.is_active = active
+    locked.version += 1
+    locked.save(update_fields=["is_active", "version"])
+    audit_append(
+        actor=actor,
+        verb=f"{verb_prefix}_{'reactivate' if active else 'deactivate'}",
+        obj=locked,
+        body=body,
+        before=before,
+        after=snapshot(locked),
+    )
+    return locked
 
 
 # --- catalogues ----------------------------------------------------------------------------
@@ -254,27 +292,20 @@ def catalogue_entry_set_active(*, actor: User, entry: Any, active: bool) -> Any:
     if isinstance(entry, Unit):
         _check_unit_activation(entry, active)
     with transaction.atomic():
-        locked: Any = _lock(kind.model, entry.pk)
-        if locked.is_active == active:
-            raise DomainError(
+        return _set_active(
+            type(entry),
+            entry.pk,
+            actor=actor,
+            active=active,
+            unchanged=(
                 _("Mục này đang được sử dụng rồi.")
                 if active
-                else _("Mục này đã ngừng sử dụng rồi."),
-                code="unchanged",
-            )
-        before = kind.snapshot(locked)
-        locked.is_active = active
-        locked.version += 1
-        locked.save(update_fields=["is_active", "version"])
-        audit_append(
-            actor=actor,
-            verb=f"bodies.{kind.model_name}_{'reactivate' if active else 'deactivate'}",
-            obj=locked,
+                else _("Mục này đã ngừng sử dụng rồi.")
+            ),
+            snapshot=kind.snapshot,
+            verb_prefix=f"bodies.{kind.model_name}",
             body=body,
-            before=before,
-            after=kind.snapshot(locked),
         )
-    return locked
 
 
 def _check_unit_activation(unit: Unit, active: bool) -> None:
@@ -418,27 +449,18 @@ def body_set_active(*, actor: User, body: Body, active: bool) -> Body:
     if not can_manage_bodies(actor):
         raise PermissionDenied
     with transaction.atomic():
-        locked = _lock(Body, body.pk)
-        if locked.is_active == active:
-            raise DomainError(
-                _("Cơ quan đang hoạt động rồi.")
-                if active
-                else _("Cơ quan đã ngừng hoạt động rồi."),
-                code="unchanged",
-            )
-        before = _body_snapshot(locked)
-        locked.is_active = active
-        locked.version += 1
-        locked.save(update_fields=["is_active", "version"])
-        audit_append(
+        return _set_active(
+            Body,
+            body.pk,
             actor=actor,
-            verb=f"bodies.body_{'reactivate' if active else 'deactivate'}",
-            obj=locked,
-            body=locked,
-            before=before,
-            after=_body_snapshot(locked),
+            active=active,
+            unchanged=(
+                _("Cơ quan đang hoạt động rồi.") if active else _("Cơ quan đã ngừng hoạt động rồi.")
+            ),
+            snapshot=_body_snapshot,
+            verb_prefix="bodies.body",
+            body=body.pk,
         )
-    return locked
 
 
 # --- memberships ---------------------------------------------------------------------------
@@ -683,25 +705,19 @@ def membership_set_active(*, actor: User, membership: Membership, active: bool) 
             _("Tài khoản “%(name)s” đang bị khóa.") % {"name": membership.user},
         )
     with transaction.atomic():
-        locked = _lock_membership(membership, None)
-        if locked.is_active == active:
-            raise DomainError(
+        locked = _set_active(
+            Membership,
+            membership.pk,
+            actor=actor,
+            active=active,
+            unchanged=(
                 _("Thành viên đang hoạt động rồi.")
                 if active
-                else _("Thành viên đã ngừng hoạt động rồi."),
-                code="unchanged",
-            )
-        before = _membership_snapshot(locked)
-        locked.is_active = active
-        locked.version += 1
-        locked.save(update_fields=["is_active", "version"])
-        audit_append(
-            actor=actor,
-            verb=f"bodies.membership_{'reactivate' if active else 'deactivate'}",
-            obj=locked,
-            body=locked.body_id,
-            before=before,
-            after=_membership_snapshot(locked),
+                else _("Thành viên đã ngừng hoạt động rồi.")
+            ),
+            snapshot=_membership_snapshot,
+            verb_prefix="bodies.membership",
+            body=membership.body_id,
         )
         _revoke_invalidated_delegations(actor, locked)
     return locked

@@ -3,15 +3,14 @@ predicate (403), and calls one service; rules and their messages live in service
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Literal, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -54,8 +53,6 @@ from ecabinet.bodies.permissions import (
     perm_label,
 )
 from ecabinet.core.errors import DomainError
-
-F = TypeVar("F", bound=Form)
 
 PER_PAGE = 50
 STATUSES: dict[str, Literal["active", "inactive", "all"]] = {
@@ -112,14 +109,33 @@ def _action_failed(request: HttpRequest, message: str, back: str) -> HttpRespons
     )
 
 
-def _with_error(form: F, exc: DomainError) -> F:
-    """The form with the refusal's message among its errors (shown in its error summary)."""
-    form.add_error(None, str(exc.message))
-    return form
-
-
 def _form_error(form: Any) -> str:
     return "; ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _toggle(
+    request: HttpRequest,
+    back: str,
+    set_active: Callable[[bool], object],
+    *,
+    name: object,
+    activated: str,
+    deactivated: str,
+) -> HttpResponse:
+    """A status button's POST: call ``set_active`` with the submitted state, report the
+    outcome as a message (``activated`` or ``deactivated``, formatted with ``name``) and
+    go back to the list."""
+    form = ToggleForm(request.POST)
+    if not form.is_valid():
+        return _action_failed(request, _form_error(form), back)
+    active = form.cleaned_data["active"]
+    try:
+        set_active(active)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, (activated if active else deactivated) % {"name": name})
+    return redirect(back)
 
 
 # --- body overview -------------------------------------------------------------------------
@@ -275,21 +291,16 @@ def catalogue_toggle(request: HttpRequest, code: str, kind: str, pk: int) -> Htt
     body = _catalogue_body(request, code)
     spec = kind_for_slug(kind)
     entry = selectors.catalogue_entry_of_body(body, spec.model, pk)
-    back = reverse("bodies:catalogue_list", kwargs={"code": body.code, "kind": spec.slug})
-    form = ToggleForm(request.POST)
-    if not form.is_valid():
-        return _action_failed(request, _form_error(form), back)
-    active = form.cleaned_data["active"]
-    try:
-        services.catalogue_entry_set_active(actor=_user(request), entry=entry, active=active)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        if active:
-            messages.success(request, _("Đã sử dụng lại “%(name)s”.") % {"name": entry})
-        else:
-            messages.success(request, _("Đã ngừng sử dụng “%(name)s”.") % {"name": entry})
-    return redirect(back)
+    return _toggle(
+        request,
+        reverse("bodies:catalogue_list", kwargs={"code": body.code, "kind": spec.slug}),
+        lambda active: services.catalogue_entry_set_active(
+            actor=_user(request), entry=entry, active=active
+        ),
+        name=entry,
+        activated=_("Đã sử dụng lại “%(name)s”."),
+        deactivated=_("Đã ngừng sử dụng “%(name)s”."),
+    )
 
 
 # --- memberships ---------------------------------------------------------------------------
@@ -427,11 +438,12 @@ def member_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
                 precedence=data["precedence"],
             )
         except DomainError as exc:
-            return _member_page(
-                request, body, membership, details_form=_with_error(form, exc), status=400
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(
+                request, _("Đã lưu thông tin của %(name)s.") % {"name": membership.user}
             )
-        messages.success(request, _("Đã lưu thông tin của %(name)s.") % {"name": membership.user})
-        return redirect("bodies:member_edit", code=body.code, pk=membership.pk)
+            return redirect("bodies:member_edit", code=body.code, pk=membership.pk)
     return _member_page(request, body, membership, details_form=form, status=400)
 
 
@@ -450,11 +462,10 @@ def member_role(request: HttpRequest, code: str, pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
             )
         except DomainError as exc:
-            return _member_page(
-                request, body, membership, role_form=_with_error(form, exc), status=400
-            )
-        messages.success(request, _("Đã đổi vai trò của %(name)s.") % {"name": membership.user})
-        return redirect("bodies:member_edit", code=body.code, pk=membership.pk)
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Đã đổi vai trò của %(name)s.") % {"name": membership.user})
+            return redirect("bodies:member_edit", code=body.code, pk=membership.pk)
     return _member_page(request, body, membership, role_form=form, status=400)
 
 
@@ -489,21 +500,16 @@ def member_permission(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def member_toggle(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     body = _members_body(request, code)
     membership = _managed_membership(request, body, pk)
-    back = reverse("bodies:member_list", kwargs={"code": body.code})
-    form = ToggleForm(request.POST)
-    if not form.is_valid():
-        return _action_failed(request, _form_error(form), back)
-    active = form.cleaned_data["active"]
-    try:
-        services.membership_set_active(actor=_user(request), membership=membership, active=active)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        if active:
-            messages.success(request, _("Đã kích hoạt lại %(name)s.") % {"name": membership.user})
-        else:
-            messages.success(request, _("Đã ngừng hoạt động %(name)s.") % {"name": membership.user})
-    return redirect(back)
+    return _toggle(
+        request,
+        reverse("bodies:member_list", kwargs={"code": body.code}),
+        lambda active: services.membership_set_active(
+            actor=_user(request), membership=membership, active=active
+        ),
+        name=membership.user,
+        activated=_("Đã kích hoạt lại %(name)s."),
+        deactivated=_("Đã ngừng hoạt động %(name)s."),
+    )
 
 
 # --- delegations ---------------------------------------------------------------------------
@@ -684,21 +690,14 @@ def admin_body_edit(request: HttpRequest, code: str) -> HttpResponse:
 def admin_body_toggle(request: HttpRequest, code: str) -> HttpResponse:
     _require_admin(request)
     body = _admin_body(code)
-    back = reverse("bodies:admin_body_list")
-    form = ToggleForm(request.POST)
-    if not form.is_valid():
-        return _action_failed(request, _form_error(form), back)
-    active = form.cleaned_data["active"]
-    try:
-        services.body_set_active(actor=_user(request), body=body, active=active)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        if active:
-            messages.success(request, _("Đã kích hoạt lại “%(name)s”.") % {"name": body})
-        else:
-            messages.success(request, _("Đã ngừng hoạt động “%(name)s”.") % {"name": body})
-    return redirect(back)
+    return _toggle(
+        request,
+        reverse("bodies:admin_body_list"),
+        lambda active: services.body_set_active(actor=_user(request), body=body, active=active),
+        name=body,
+        activated=_("Đã kích hoạt lại “%(name)s”."),
+        deactivated=_("Đã ngừng hoạt động “%(name)s”."),
+    )
 
 
 @require_GET
@@ -759,18 +758,13 @@ def admin_user_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     target = User.objects.filter(pk=pk).first()
     if target is None:
         raise Http404
-    back = reverse("bodies:admin_user_list")
-    form = ToggleForm(request.POST)
-    if not form.is_valid():
-        return _action_failed(request, _form_error(form), back)
-    active = form.cleaned_data["active"]
-    try:
-        account_services.user_set_active(actor=_user(request), user=target, active=active)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        if active:
-            messages.success(request, _("Đã mở khóa tài khoản “%(name)s”.") % {"name": target})
-        else:
-            messages.success(request, _("Đã khóa tài khoản “%(name)s”.") % {"name": target})
-    return redirect(back)
+    return _toggle(
+        request,
+        reverse("bodies:admin_user_list"),
+        lambda active: account_services.user_set_active(
+            actor=_user(request), user=target, active=active
+        ),
+        name=target,
+        activated=_("Đã mở khóa tài khoản “%(name)s”."),
+        deactivated=_("Đã khóa tài khoản “%(name)s”."),
+    )
