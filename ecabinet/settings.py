@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "ecabinet.accounts",
     "ecabinet.bodies",
     "ecabinet.notifications",
+    "ecabinet.signatures",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("co-quan/", include("ecabinet.bodies.urls")),
     path("nhat-ky/", include("ecabinet.audit.urls")),
     path("thong-bao/", include("ecabinet.notifications.urls")),
+    path("chu-ky/", include("ecabinet.signatures.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # The admin's own login form would bypass lockout and the login log: use ours.

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SignaturesConfig(AppConfig):
+    name = "ecabinet.signatures"
+    label = "signatures"
+    verbose_name = "Chữ ký số"
