@@ -246,6 +246,26 @@ if HTTPS:
 ECABINET_LOCKOUT_THRESHOLD = env_int("ECABINET_LOCKOUT_THRESHOLD", 5, minimum=1)
 ECABINET_LOCKOUT_MINUTES = env_int("ECABINET_LOCKOUT_MINUTES", 15, minimum=1)
 OTP_TOTP_ISSUER = "ecabinet"
+# Step-up before signing (docs/decisions/0601): how long a confirmation stays usable, and the
+# default length of a meeting's signing window (hard maximum 8 hours).
+ECABINET_STEPUP_SECONDS = env_int("ECABINET_STEPUP_SECONDS", 300, minimum=30)
+ECABINET_SIGNING_WINDOW_SECONDS = env_int(
+    "ECABINET_SIGNING_WINDOW_SECONDS", SESSION_COOKIE_AGE, minimum=60
+)
+
+# Signatures (docs/decisions/0600, 0602). Private keys are sealed with a key-encryption key
+# kept OUTSIDE the database: back up ECABINET_KEY_DIR separately.
+ECABINET_KEY_DIR = Path(env_str("ECABINET_KEY_DIR", str(DATA_DIR / "keys"))).resolve()
+ECABINET_KEK_AUTOCREATE = env_bool("ECABINET_KEK_AUTOCREATE", SHAPE == "embedded")
+ECABINET_KEY_STORE = env_str("ECABINET_KEY_STORE", "software")  # or "pkcs11"
+ECABINET_PKCS11_MODULE = env_str("ECABINET_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
+ECABINET_PKCS11_TOKEN = env_str("ECABINET_PKCS11_TOKEN", "")
+ECABINET_PKCS11_PIN = env_str("ECABINET_PKCS11_PIN", "")
+ECABINET_CA_ORGANIZATION = env_str("ECABINET_CA_ORGANIZATION", "eCabinet")
+# Time-stamping: an external RFC 3161 TSA, or (unset) the internal TSA from `ecabinet ca init`.
+ECABINET_TSA_URL = env_str("ECABINET_TSA_URL", "")
+ECABINET_TSA_TIMEOUT = env_int("ECABINET_TSA_TIMEOUT", 10, minimum=1)
+ECABINET_PDF_FONT_DIR = env_str("ECABINET_PDF_FONT_DIR", "/usr/share/fonts/truetype/liberation2")
 
 LOGGING = {
     "version": 1,
@@ -253,5 +273,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # Font subsetting while signing PDFs logs every glyph table at INFO.
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -14,3 +14,15 @@ urlpatterns = [
     path("ngon-ngu/", views.set_language_view, name="set_language"),
     path("nhat-ky-dang-nhap/", views.login_log_view, name="login_log"),
 ]
+
+# Step-up before signing (docs/decisions/0601-step-up.md).
+from ecabinet.accounts import stepup_views  # noqa: E402
+
+urlpatterns += [
+    path("ky-so/<int:challenge_id>/", stepup_views.stepup_view, name="stepup"),
+    path(
+        "ky-so/phien-ky/<int:window_id>/dong/",
+        stepup_views.signing_window_close_view,
+        name="signing_window_close",
+    ),
+]

@@ -25,7 +25,11 @@ from ecabinet.bodies.models import (
     Title,
     Unit,
 )
-from ecabinet.bodies.permissions import requires_second_factor
+from ecabinet.bodies.permissions import Perm, membership_permissions, requires_second_factor
+from ecabinet.signatures.ca import ca_init, certificate_issue
+from ecabinet.signatures.images import seal_image_upload, signature_image_upload
+from ecabinet.signatures.models import MemberCertificate, SignatureImage
+from ecabinet.signatures.pdf.images import seal_png, signature_png
 
 DEMO_PASSWORD = "demo-ecabinet-2026"  # noqa: S105 - printed at start-up for the demo only
 
@@ -291,4 +295,27 @@ def load_demo() -> int:
                     "units": Unit.objects.filter(body=body).count(),
                 },
             )
+    _signing_material(admin=User.objects.get(username="quantri"), bodies=(gov, province))
     return builder.count
+
+
+def _signing_material(*, admin: User, bodies: tuple[Body, ...]) -> None:
+    """The internal CA, a certificate and a signature image for every signer, seal images.
+
+    Runs after the people are committed: certificate issuance does its key generation
+    outside its own write transaction (SQLite takes the write lock for each).
+    """
+    ca_init()
+    for membership in Membership.objects.filter(body__in=bodies).select_related("user", "body"):
+        if Perm.SIGN not in membership_permissions(membership):
+            continue
+        if not MemberCertificate.objects.filter(
+            user=membership.user, body=membership.body
+        ).exists():
+            certificate_issue(actor=admin, membership=membership)
+        if not SignatureImage.objects.filter(user=membership.user).exists():
+            signature_image_upload(
+                actor=membership.user, data=signature_png(membership.user.full_name)
+            )
+    for body in bodies:
+        seal_image_upload(actor=admin, body=body, data=seal_png(body.name.upper()))

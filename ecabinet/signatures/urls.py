@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ecabinet.signatures import images_views, tsa_views, views
 
 app_name = "signatures"
-urlpatterns: list = []  # type: ignore[type-arg]
+urlpatterns = [
+    path("crl.der", views.crl, name="crl"),
+    # RFC 3161 time-stamping for validators and other systems: public, no session.
+    path("tsa/", tsa_views.timestamp, name="tsa"),
+    path("chung-thu-cua-toi/", views.my_certificates, name="my_certificates"),
+    # Images drawn in visible signatures: one's own signature, a body's seal.
+    path("anh-chu-ky/", images_views.signature_image, name="signature_image"),
+    path("anh-chu-ky/anh.png", images_views.signature_image_png, name="signature_image_png"),
+    path("con-dau/<slug:code>/", images_views.seal_image, name="seal_image"),
+    path("con-dau/<slug:code>/anh.png", images_views.seal_image_png, name="seal_image_png"),
+]

@@ -50,3 +50,8 @@ CASES: list[Case] = [
     ),
     Case("accounts:login_log", everyone(403, admin=200, anonymous=302)),
 ]
+
+# Step-up pages (their cases live next to their tests).
+from ecabinet.accounts.tests.matrix_stepup import CASES as STEPUP_CASES  # noqa: E402
+
+CASES += STEPUP_CASES

@@ -1,0 +1,370 @@
+"""Signed statements: an opinion, vote or approval as canonical JSON under a CMS signature.
+
+What is signed is the RFC 8785 canonical form of the payload (who, in which role, on what,
+which choice, the hashes of the documents seen, when, a nonce). The signature is a CMS
+SignedData, detached, over those bytes, with the signing time and the signer's certificate
+and chain embedded, made by pyHanko with the member's key. The statement is stored once
+and never updated.
+
+``statement_export`` writes a self-contained bundle ("ecabinet-statement/1") that anyone
+can check offline with ``statement_verify`` against the roots they trust.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import rfc8785
+from asgiref.sync import async_to_sync
+from asn1crypto import cms  # type: ignore[import-untyped]
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+from pyhanko_certvalidator import ValidationContext
+
+from ecabinet.audit.services import audit_append
+from ecabinet.core.errors import DomainError
+from ecabinet.signatures.ca import chain_of, check_can_sign, crl_der, signer_for
+from ecabinet.signatures.models import MemberCertificate, SignedStatement
+
+if TYPE_CHECKING:
+    from ecabinet.accounts.models import User
+    from ecabinet.bodies.models import Body
+
+FORMAT = "ecabinet-statement/1"
+PAYLOAD_VERSION = 1
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+REQUIRED_KEYS = frozenset(
+    {"v", "signer", "role", "body", "object", "choice", "comment", "documents", "time", "nonce"}
+)
+
+
+def _hex64(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def statement_payload(
+    *,
+    signer: User,
+    role: str,
+    body: Body,
+    object_type: str,
+    object_id: str | int,
+    choice: str,
+    comment: str = "",
+    documents: Mapping[str, str] | None = None,
+    at: datetime | None = None,
+    nonce: str | None = None,
+    on_behalf_of: User | None = None,
+) -> dict[str, Any]:
+    """The dict to sign. ``documents`` maps a document's name to its SHA-256 (hex).
+
+    The time is ISO 8601 in Vietnam's time zone (+07:00), to the second (Decree 30).
+    """
+    docs = dict(documents or {})
+    for name, digest in docs.items():
+        if not isinstance(digest, str) or not _hex64(digest):
+            raise DomainError(_("Mã băm của tài liệu “%(name)s” không hợp lệ.") % {"name": name})
+    moment = (at or timezone.now()).astimezone(VN_TZ).replace(microsecond=0)
+    return {
+        "v": PAYLOAD_VERSION,
+        "signer": {"id": signer.pk, "name": signer.full_name or signer.username},
+        "role": role,
+        "body": {"id": body.pk, "code": body.code, "name": body.name},
+        "object": {"type": object_type, "id": str(object_id)},
+        "choice": choice,
+        "comment": comment,
+        "documents": [{"name": n, "sha256": d} for n, d in sorted(docs.items())],
+        "time": moment.isoformat(),
+        "nonce": nonce or secrets.token_hex(16),
+        "on_behalf_of": (
+            {"id": on_behalf_of.pk, "name": on_behalf_of.full_name or on_behalf_of.username}
+            if on_behalf_of is not None
+            else None
+        ),
+    }
+
+
+def canonical(payload: Mapping[str, Any]) -> bytes:
+    """The RFC 8785 canonical JSON bytes of the payload: exactly what is signed."""
+    return bytes(rfc8785.dumps(dict(payload)))
+
+
+def payload_hash(payload: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical payload; what step-up confirmation is bound to."""
+    return hashlib.sha256(canonical(payload)).hexdigest()
+
+
+def _check_payload(payload: Mapping[str, Any], certificate: MemberCertificate) -> None:
+    if not set(payload) >= REQUIRED_KEYS:
+        raise DomainError(_("Nội dung cần ký không đầy đủ."))
+    try:
+        signer_id = payload["signer"]["id"]
+        body_id = payload["body"]["id"]
+        object_type = payload["object"]["type"]
+        object_id = payload["object"]["id"]
+    except (TypeError, KeyError) as exc:
+        raise DomainError(_("Nội dung cần ký không đầy đủ.")) from exc
+    if signer_id != certificate.user_id or body_id != certificate.body_id:
+        raise DomainError(_("Chứng thư số không phải của người ký hoặc của cơ quan này."))
+    if not (isinstance(object_type, str) and object_type and len(object_type) <= 100):
+        raise DomainError(_("Nội dung cần ký không đầy đủ."))
+    if not (isinstance(object_id, str) and object_id and len(object_id) <= 64):
+        raise DomainError(_("Nội dung cần ký không đầy đủ."))
+
+
+def statement_sign(
+    *,
+    actor: User,
+    certificate: MemberCertificate,
+    payload: Mapping[str, Any],
+    confirmation_hash: str,
+) -> SignedStatement:
+    """Sign ``payload`` with the actor's certificate and store the statement (once).
+
+    ``confirmation_hash`` is the hash the member confirmed by step-up authentication; a
+    payload whose canonical hash differs is refused, so nothing but what was shown is signed.
+    """
+    if certificate.user_id != actor.pk or not actor.is_active:
+        raise PermissionDenied
+    _check_payload(payload, certificate)
+    data = canonical(payload)
+    digest = hashlib.sha256(data).hexdigest()
+    if not secrets.compare_digest(digest, str(confirmation_hash)):
+        raise DomainError(
+            _("Nội dung cần ký khác với nội dung bạn đã xác nhận. Vui lòng xác nhận lại."),
+            code="confirmation_mismatch",
+        )
+    # Slow part first, outside the transaction: unseal the key and sign.
+    signed_at = timezone.now()
+    signer = signer_for(certificate, at=signed_at)
+    content = cms.ContentInfo({"content_type": "data", "content": data})
+    signed = async_to_sync(signer.async_sign_general_data)(
+        content,
+        "sha256",
+        detached=True,
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=signed_at),
+    )
+    on_behalf = payload.get("on_behalf_of")
+    statement = SignedStatement(
+        body_id=certificate.body_id,
+        signer=actor,
+        certificate=certificate,
+        on_behalf_of_id=on_behalf["id"] if isinstance(on_behalf, dict) else None,
+        object_type=payload["object"]["type"],
+        object_id=payload["object"]["id"],
+        payload=json.loads(data),
+        payload_canonical=data.decode("utf-8"),
+        payload_sha256=digest,
+        cms_der=signed.dump(),
+    )
+    with transaction.atomic():
+        # Revoked meanwhile? The certificate row is re-read under the write lock.
+        check_can_sign(MemberCertificate.objects.get(pk=certificate.pk))
+        statement.save()
+        audit_append(
+            actor=actor,
+            verb="signatures.statement_signed",
+            obj=statement,
+            body=certificate.body_id,
+            after={
+                "object_type": statement.object_type,
+                "object_id": statement.object_id,
+                "payload_sha256": digest,
+                "certificate_serial": certificate.serial,
+            },
+        )
+    return statement
+
+
+# --- export and verification ---------------------------------------------------------------
+
+
+def _b64(data: bytes | memoryview) -> str:
+    return base64.b64encode(bytes(data)).decode("ascii")
+
+
+def statement_export(statement: SignedStatement) -> bytes:
+    """A self-contained JSON bundle: the signed text, the CMS, the certificates and a CRL."""
+    certificate = statement.certificate
+    certs = [bytes(certificate.certificate_der), *(c.dump() for c in chain_of(certificate))]
+    try:
+        crls = [crl_der()]
+    except DomainError:
+        crls = []
+    bundle = {
+        "format": FORMAT,
+        "id": str(statement.id),
+        "payload": statement.payload_canonical,
+        "payload_sha256": statement.payload_sha256,
+        "cms": _b64(statement.cms_der),
+        "certificates": [_b64(c) for c in certs],
+        "crls": [_b64(c) for c in crls],
+    }
+    return json.dumps(bundle, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class StatementReport:
+    """What a verifier learns from a bundle; ``ok`` only when every check passed."""
+
+    format_ok: bool
+    intact: bool
+    canonical: bool
+    trusted: bool
+    valid_at_signing_time: bool
+    revoked: bool
+    revoked_at: datetime | None
+    signer_subject: str
+    signed_at: datetime | None
+    payload: dict[str, Any]
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.format_ok
+            and self.intact
+            and self.canonical
+            and self.trusted
+            and self.valid_at_signing_time
+            and not self.revoked
+        )
+
+
+def _failed(problem: str) -> StatementReport:
+    return StatementReport(
+        format_ok=False,
+        intact=False,
+        canonical=False,
+        trusted=False,
+        valid_at_signing_time=False,
+        revoked=False,
+        revoked_at=None,
+        signer_subject="",
+        signed_at=None,
+        payload={},
+        problems=(problem,),
+    )
+
+
+def _decode_list(values: Any) -> list[bytes]:
+    if not isinstance(values, list):
+        raise ValueError("expected a list")
+    return [base64.b64decode(v, validate=True) for v in values]
+
+
+def statement_verify(
+    data: bytes,
+    *,
+    trust_roots: Iterable[asn1_x509.Certificate],
+    crls: Iterable[bytes] | None = None,
+) -> StatementReport:
+    """Check a bundle offline: intact, canonical, chain to ``trust_roots``, revocation.
+
+    Revocation is read from the bundle's CRLs and any given in ``crls`` (e.g. a newer one
+    fetched by the verifier). A certificate revoked after the signing time does not
+    invalidate the signature, but is reported.
+    """
+    try:
+        bundle = json.loads(data.decode("utf-8"))
+        if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
+            return _failed("unknown format")
+        text = bundle["payload"]
+        if not isinstance(text, str):
+            return _failed("payload is not text")
+        payload_bytes = text.encode("utf-8")
+        content = cms.ContentInfo.load(base64.b64decode(bundle["cms"], validate=True))
+        signed_data = content["content"]
+        certs = [asn1_x509.Certificate.load(c) for c in _decode_list(bundle["certificates"])]
+        crl_list = _decode_list(bundle.get("crls", [])) + [bytes(c) for c in crls or []]
+        payload = json.loads(text)
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        return _failed(f"malformed bundle: {exc}")
+    problems: list[str] = []
+    is_canonical = isinstance(payload, dict) and canonical(payload) == payload_bytes
+    if not is_canonical:
+        problems.append("payload is not in canonical form")
+    signed_at = _signing_time(signed_data)
+    revocations = _revocations(crl_list)
+    context = ValidationContext(
+        trust_roots=list(trust_roots),
+        other_certs=certs,
+        crls=crl_list,
+        moment=signed_at,
+        allow_fetching=False,
+        retroactive_revinfo=True,
+        revocation_mode="soft-fail",
+    )
+    try:
+        status = async_to_sync(async_validate_detached_cms)(
+            payload_bytes, signed_data, signer_validation_context=context
+        )
+    except Exception as exc:  # any failure to parse or check is a refusal
+        return _failed(f"signature could not be checked: {exc}")
+    signer_cert = status.signing_cert
+    revoked_at = revocations.get((signer_cert.issuer.dump(), signer_cert.serial_number))
+    revoked_before = revoked_at is not None and signed_at is not None and revoked_at <= signed_at
+    in_period = signed_at is not None and (
+        signer_cert.not_valid_before <= signed_at <= signer_cert.not_valid_after
+    )
+    if not status.intact:
+        problems.append("content does not match the signature")
+    if not status.valid:
+        problems.append("signature value is invalid")
+    if not status.trusted:
+        problems.append("certificate does not chain to a trusted root")
+    if not in_period:
+        problems.append("certificate was not valid at the signing time")
+    if revoked_at is not None:
+        problems.append(f"certificate revoked at {revoked_at.isoformat()}")
+    return StatementReport(
+        format_ok=True,
+        intact=bool(status.intact and status.valid),
+        canonical=is_canonical,
+        trusted=bool(status.trusted) and not revoked_before,
+        valid_at_signing_time=in_period and not revoked_before,
+        revoked=revoked_at is not None,
+        revoked_at=revoked_at,
+        signer_subject=signer_cert.subject.human_friendly,
+        signed_at=signed_at,
+        payload=payload if isinstance(payload, dict) else {},
+        problems=tuple(problems),
+    )
+
+
+def _signing_time(signed_data: cms.SignedData) -> datetime | None:
+    for info in signed_data["signer_infos"]:
+        for attr in info["signed_attrs"]:
+            if attr["type"].native == "signing_time":
+                value = attr["values"][0].native
+                return value if isinstance(value, datetime) else None
+    return None
+
+
+def _revocations(crl_list: list[bytes]) -> dict[tuple[bytes, int], datetime]:
+    """(issuer DER, serial) → revocation date, from every CRL given (signatures are checked
+    by the path validation; here only the dates are read for the report)."""
+    found: dict[tuple[bytes, int], datetime] = {}
+    for der in crl_list:
+        parsed = asn1_crl.CertificateList.load(der)
+        issuer = parsed["tbs_cert_list"]["issuer"].dump()
+        for entry in parsed["tbs_cert_list"]["revoked_certificates"]:
+            serial = entry["user_certificate"].native
+            date = entry["revocation_date"].native
+            found[(issuer, serial)] = min(date, found.get((issuer, serial), date))
+    return found
