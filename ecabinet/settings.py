@@ -277,5 +277,6 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         # Font subsetting while signing PDFs logs every glyph table at INFO.
         "fontTools": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
     },
 }
