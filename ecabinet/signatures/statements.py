@@ -233,11 +233,15 @@ class StatementReport:
     signed_at: datetime | None
     payload: dict[str, Any]
     problems: tuple[str, ...]
+    # The signer and body the content names are the certificate's subject (CN, O): a valid
+    # key must not be able to speak in someone else's name.
+    signer_matches: bool = False
 
     @property
     def ok(self) -> bool:
         return (
             self.format_ok
+            and self.signer_matches
             and self.intact
             and self.canonical
             and self.trusted
@@ -292,7 +296,9 @@ def statement_verify(
         signed_data = content["content"]
         certs = [asn1_x509.Certificate.load(c) for c in _decode_list(bundle["certificates"])]
         crl_list = _decode_list(bundle.get("crls", [])) + [bytes(c) for c in crls or []]
+        revocations = _revocations(crl_list)
         payload = json.loads(text)
+        stated = bundle.get("payload_sha256")
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         return _failed(f"malformed bundle: {exc}")
     problems: list[str] = []
@@ -300,7 +306,6 @@ def statement_verify(
     if not is_canonical:
         problems.append("payload is not in canonical form")
     signed_at = _signing_time(signed_data)
-    revocations = _revocations(crl_list)
     context = ValidationContext(
         trust_roots=list(trust_roots),
         other_certs=certs,
@@ -322,6 +327,10 @@ def statement_verify(
     in_period = signed_at is not None and (
         signer_cert.not_valid_before <= signed_at <= signer_cert.not_valid_after
     )
+    # The bundle's stated hash is what a reader compares by eye: it must agree too.
+    hash_ok = stated is None or stated == hashlib.sha256(payload_bytes).hexdigest()
+    if not hash_ok:
+        problems.append("the bundle's payload_sha256 does not match its payload")
     if not status.intact:
         problems.append("content does not match the signature")
     if not status.valid:
@@ -332,9 +341,12 @@ def statement_verify(
         problems.append("certificate was not valid at the signing time")
     if revoked_at is not None:
         problems.append(f"certificate revoked at {revoked_at.isoformat()}")
+    matches = isinstance(payload, dict) and signer_matches_certificate(payload, signer_cert)
+    if not matches:
+        problems.append("the signer or body named in the content is not the certificate's")
     return StatementReport(
         format_ok=True,
-        intact=bool(status.intact and status.valid),
+        intact=bool(status.intact and status.valid and hash_ok),
         canonical=is_canonical,
         trusted=bool(status.trusted) and not revoked_before,
         valid_at_signing_time=in_period and not revoked_before,
@@ -344,6 +356,32 @@ def statement_verify(
         signed_at=signed_at,
         payload=payload if isinstance(payload, dict) else {},
         problems=tuple(problems),
+        signer_matches=matches,
+    )
+
+
+def name_attribute(name: asn1_x509.Name, attr: str) -> str:
+    """The first value of ``attr`` (e.g. "common_name") in an X.509 name, or ""."""
+    for rdn in name.chosen:
+        for item in rdn:
+            if item["type"].native == attr:
+                return str(item["value"].native)
+    return ""
+
+
+def signer_matches_certificate(payload: dict[str, Any], cert: asn1_x509.Certificate) -> bool:
+    """Whether the signer's name and body in ``payload`` are the certificate's CN and O.
+
+    Certificates carry at most 64 characters per attribute (RFC 5280 upper bounds), so
+    the names are compared on that prefix.
+    """
+    signer, body = payload.get("signer"), payload.get("body")
+    name = str(signer.get("name", "")) if isinstance(signer, dict) else ""
+    body_name = str(body.get("name", "")) if isinstance(body, dict) else ""
+    return bool(
+        name
+        and name[:64] == name_attribute(cert.subject, "common_name")
+        and body_name[:64] == name_attribute(cert.subject, "organization_name")
     )
 
 

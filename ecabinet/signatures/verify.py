@@ -27,7 +27,12 @@ from ecabinet.core.errors import DomainError
 from ecabinet.signatures.ca import crl_der, trust_roots
 from ecabinet.signatures.pdf.layout import ORG_FIELD, SIGNER_FIELD
 from ecabinet.signatures.pdf.pades import SignatureReport, validate_pdf
-from ecabinet.signatures.statements import FORMAT, StatementReport, statement_verify
+from ecabinet.signatures.statements import (
+    FORMAT,
+    StatementReport,
+    name_attribute,
+    statement_verify,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -108,16 +113,8 @@ def _revocations(crls: list[bytes]) -> dict[tuple[bytes, int], datetime]:
     return found
 
 
-def _name_attr(name: asn1_x509.Name, attr: str) -> str:
-    for rdn in name.chosen:
-        for item in rdn:
-            if item["type"].native == attr:
-                return str(item["value"].native)
-    return ""
-
-
 def _issuer_of(cert: asn1_x509.Certificate) -> str:
-    return _name_attr(cert.issuer, "common_name") or str(cert.issuer.human_friendly)
+    return name_attribute(cert.issuer, "common_name") or str(cert.issuer.human_friendly)
 
 
 def _fmt(moment: datetime) -> str:
@@ -156,19 +153,10 @@ def _revocation_check(revoked_at: datetime | None, at: datetime | None) -> Check
 # --- exported statements -------------------------------------------------------------------
 
 
-def _identity_check(payload: dict[str, Any], cert: asn1_x509.Certificate | None) -> Check:
+def _identity_check(report: StatementReport) -> Check:
     """The signer and body the content names must be the certificate's subject (CN, O)."""
     label = _("Người ký khớp với chứng thư")
-    signer = payload.get("signer")
-    body = payload.get("body")
-    name = str(signer.get("name", "")) if isinstance(signer, dict) else ""
-    body_name = str(body.get("name", "")) if isinstance(body, dict) else ""
-    if (
-        cert is not None
-        and name
-        and name[:64] == _name_attr(cert.subject, "common_name")
-        and body_name[:64] == _name_attr(cert.subject, "organization_name")
-    ):
+    if report.signer_matches:
         return Check(
             "identity",
             label,
@@ -250,13 +238,13 @@ def _verify_statement(data: bytes) -> VerifyReport:
             if report.trusted
             else _("Chứng thư không được cấp bởi tổ chức tin cậy của hệ thống."),
         ),
-        _identity_check(report.payload, cert),
+        _identity_check(report),
         _period_check(cert, report.signed_at),
         _revocation_check(revoked_at, report.signed_at),
     )
     info = SignatureInfo(
         who=str(signer.get("name", "")) if isinstance(signer, dict) else report.signer_subject,
-        title=_name_attr(cert.subject, "title") if cert is not None else "",
+        title=name_attribute(cert.subject, "title") if cert is not None else "",
         body=str(body.get("name", "")) if isinstance(body, dict) else "",
         what=_statement_what(payload),
         signed_at=report.signed_at,
@@ -330,8 +318,8 @@ def _pdf_signature(
     )
     return SignatureInfo(
         who=sig.signer_name,
-        title=_name_attr(cert.subject, "title") if cert is not None else "",
-        body=_name_attr(cert.subject, "organization_name") if cert is not None else "",
+        title=name_attribute(cert.subject, "title") if cert is not None else "",
+        body=name_attribute(cert.subject, "organization_name") if cert is not None else "",
         what=_pdf_field_label(sig.field),
         signed_at=sig.signing_time,
         timestamp_at=sig.timestamp_time,

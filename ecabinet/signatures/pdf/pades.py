@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -396,7 +397,7 @@ def validate_pdf(
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_signatures)
-    except (PdfError, ValueError, KeyError, IndexError) as exc:
+    except (PdfError, ValueError, KeyError, IndexError, zlib.error) as exc:
         return PdfReport(signatures=(), error=f"PDF không đọc được: {exc}")
     reports: list[SignatureReport] = []
     for sig in embedded:
@@ -409,7 +410,8 @@ def validate_pdf(
         )
         try:
             status = validate_pdf_signature(sig, signer_validation_context=context)
-        except (PdfError, ValueError, KeyError) as exc:
+        except (PdfError, ValueError, KeyError, IndexError, zlib.error) as exc:
+            # A damaged file (e.g. a corrupted compressed xref stream) is a verdict too.
             return PdfReport(signatures=tuple(reports), error=f"{sig.field_name}: {exc}")
         ts = status.timestamp_validity
         reports.append(
