@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -227,9 +228,18 @@ def test_console_script(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "ecabinet"
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"not a signed file")
+    # A verifier's own machine: the embedded shape in a fresh data directory, whatever
+    # shape this test run uses (the scale shape would demand a SECRET_KEY).
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(ECABINET_DATA_DIR=str(tmp_path / "data"), ECABINET_TESTING="1")
 
     done = subprocess.run(
-        [str(script), "verify", str(bad)], capture_output=True, text=True, timeout=120, check=False
+        [str(script), "verify", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
     )
     assert done.returncode == 1, done.stderr
     assert "KHÔNG HỢP LỆ / NOT VALID" in done.stdout
@@ -240,6 +250,7 @@ def test_console_script(tmp_path: Path) -> None:
         text=True,
         timeout=120,
         check=False,
+        env=env,
     )
     assert missing.returncode == 2
 
