@@ -296,7 +296,7 @@ def statement_verify(
         signed_data = content["content"]
         certs = [asn1_x509.Certificate.load(c) for c in _decode_list(bundle["certificates"])]
         crl_list = _decode_list(bundle.get("crls", [])) + [bytes(c) for c in crls or []]
-        revocations = _revocations(crl_list)
+        revocations = revocations_from_crls(crl_list)
         payload = json.loads(text)
         stated = bundle.get("payload_sha256")
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
@@ -394,9 +394,12 @@ def _signing_time(signed_data: cms.SignedData) -> datetime | None:
     return None
 
 
-def _revocations(crl_list: list[bytes]) -> dict[tuple[bytes, int], datetime]:
-    """(issuer DER, serial) → revocation date, from every CRL given (signatures are checked
-    by the path validation; here only the dates are read for the report)."""
+def revocations_from_crls(crl_list: list[bytes]) -> dict[tuple[bytes, int], datetime]:
+    """(issuer DER, serial) → earliest revocation date, from every CRL given.
+
+    The CRLs' own signatures are not checked here: the dates can only make a verdict
+    stricter (a certificate treated as revoked), never make a signature acceptable.
+    """
     found: dict[tuple[bytes, int], datetime] = {}
     for der in crl_list:
         parsed = asn1_crl.CertificateList.load(der)

@@ -23,7 +23,7 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from asn1crypto import crl as asn1_crl  # type: ignore[import-untyped]
 from asn1crypto import x509 as asn1_x509
@@ -46,6 +46,7 @@ from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from ecabinet.core.errors import DomainError
+from ecabinet.signatures.statements import revocations_from_crls
 
 from .fonts import field_font
 from .layout import (
@@ -332,6 +333,9 @@ class SignatureReport:
     coverage: str  # ENTIRE_FILE, ENTIRE_REVISION, ...
     certification: bool
     summary: str
+    # From the CRLs given to the verifier; a revocation at or before the signature's proven
+    # time (its trusted timestamp, else now) makes the signature untrusted.
+    revoked_at: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -400,6 +404,10 @@ def validate_pdf(
     except (PdfError, ValueError, KeyError, IndexError, zlib.error) as exc:
         return PdfReport(signatures=(), error=f"PDF không đọc được: {exc}")
     reports: list[SignatureReport] = []
+    try:
+        revoked = revocations_from_crls([c.dump() for c in crls or ()])
+    except (ValueError, KeyError, TypeError) as exc:
+        return PdfReport(signatures=(), error=f"CRL không đọc được: {exc}")
     for sig in embedded:
         context = ValidationContext(
             trust_roots=roots,
@@ -414,6 +422,14 @@ def validate_pdf(
             # A damaged file (e.g. a corrupted compressed xref stream) is a verdict too.
             return PdfReport(signatures=tuple(reports), error=f"{sig.field_name}: {exc}")
         ts = status.timestamp_validity
+        timestamp_ok = ts is not None and ts.intact and ts.valid and ts.trusted
+        # PAdES B-T: the timestamp proves the signature existed then. pyHanko only consults
+        # CRLs for certificates that declare a distribution point, so the CRLs given are
+        # applied here as well.
+        cert = status.signing_cert
+        revoked_at = revoked.get((cert.issuer.dump(), cert.serial_number))
+        proven_at = ts.timestamp if timestamp_ok and ts is not None else datetime.now(UTC)
+        revoked_before = revoked_at is not None and revoked_at <= proven_at
         reports.append(
             SignatureReport(
                 field=str(sig.field_name),
@@ -423,8 +439,8 @@ def validate_pdf(
                 timestamp_time=ts.timestamp if ts is not None else None,
                 intact=status.intact,
                 valid=status.valid,
-                trusted=status.trusted,
-                timestamp_ok=ts is not None and ts.intact and ts.valid and ts.trusted,
+                trusted=bool(status.trusted) and not revoked_before,
+                timestamp_ok=timestamp_ok,
                 modification_level=(
                     status.modification_level.name
                     if status.modification_level is not None
@@ -434,6 +450,7 @@ def validate_pdf(
                 coverage=status.coverage.name if status.coverage is not None else "UNKNOWN",
                 certification=sig.sig_object_type == "/Sig" and _is_certification(reader, sig),
                 summary=status.summary(),
+                revoked_at=revoked_at,
             )
         )
     return PdfReport(signatures=tuple(reports))

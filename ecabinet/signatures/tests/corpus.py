@@ -851,8 +851,6 @@ def _pdf_cases(
         "signed-after-revocation-crl-given",
         after,
         "untrusted",
-        xfail="validate_pdf accepts a PDF signed (and timestamped) after the signer's "
-        "certificate was revoked, with the CRL listing it given to the verifier",
         crls=(crl,),
     )
 

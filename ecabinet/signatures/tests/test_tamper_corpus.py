@@ -128,7 +128,6 @@ CASE_IDS = [f"statement/{i}" for i in STATEMENT_IDS] + [f"pdf/{i}" for i in PDF_
 # Value: the exception the validator raises instead of reporting (None: accepted as ok).
 KNOWN_UNDETECTED: dict[str, type[BaseException] | None] = {
     "pdf/certificate-subject-flipped": None,
-    "pdf/signed-after-revocation-crl-given": None,
 }
 
 
