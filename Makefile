@@ -15,6 +15,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 ## Install (first time), migrate, load demo data, and serve on http://$(HOST):$(PORT) with a worker.
 run: $(STAMP)
+	@bash scripts/debian-packages.sh run
 	$(VENV)/bin/ecabinet run --host $(HOST) --port $(PORT) --demo
 
 ## Lint, types, migrations, deploy checks and the whole test suite (both shapes where available).

@@ -13,22 +13,7 @@ mkdir -p "$ARTIFACTS"
 banner() { printf '\n==== %s ====\n' "$*"; }
 loud() { printf '\n!!!!!!!! %s !!!!!!!!\n\n' "$*" >&2; }
 
-# Debian packages the suite needs: chromium (browser tests), gettext (catalogue check),
-# softhsm2 (PKCS#11 key store tests), Pango and Liberation fonts (PDFs with Vietnamese text).
-missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v xgettext >/dev/null || missing+=(gettext)
-[ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
-ldconfig -p | grep -q libpangoft2-1.0.so.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
-[ -d /usr/share/fonts/truetype/liberation2 ] || missing+=(fonts-liberation2)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    banner "installing Debian packages: ${missing[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    loud "missing Debian packages (${missing[*]}): their tests will be SKIPPED (apt-get install ${missing[*]})"
-  fi
-fi
+bash scripts/debian-packages.sh test
 
 banner "ruff"
 $V/ruff check .

@@ -7,6 +7,7 @@ officials. Ministries follow the 2019 structure of the Government described in t
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -26,10 +27,13 @@ from ecabinet.bodies.models import (
     Unit,
 )
 from ecabinet.bodies.permissions import Perm, membership_permissions, requires_second_factor
+from ecabinet.core.errors import DomainError
 from ecabinet.signatures.ca import ca_init, certificate_issue
 from ecabinet.signatures.images import seal_image_upload, signature_image_upload
 from ecabinet.signatures.models import MemberCertificate, SignatureImage
 from ecabinet.signatures.pdf.images import seal_png, signature_png
+
+logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo-ecabinet-2026"  # noqa: S105 - printed at start-up for the demo only
 
@@ -314,8 +318,13 @@ def _signing_material(*, admin: User, bodies: tuple[Body, ...]) -> None:
         ).exists():
             certificate_issue(actor=admin, membership=membership)
         if not SignatureImage.objects.filter(user=membership.user).exists():
-            signature_image_upload(
-                actor=membership.user, data=signature_png(membership.user.full_name)
-            )
+            try:
+                png = signature_png(membership.user.full_name)
+            except DomainError as exc:
+                # Drawing needs a font with Vietnamese letters (Debian fonts-liberation2);
+                # without it the demo runs with no images rather than not at all.
+                logger.warning("demo signature images skipped: %s", exc.message)
+                return
+            signature_image_upload(actor=membership.user, data=png)
     for body in bodies:
         seal_image_upload(actor=admin, body=body, data=seal_png(body.name.upper()))
