@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,11 +35,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
-from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
-from pyhanko_certvalidator import ValidationContext
 
 from ecabinet.audit.services import audit_append
 from ecabinet.core.errors import DomainError
+from ecabinet.signatures import cmscheck, trustpaths
 from ecabinet.signatures.ca import chain_of, check_can_sign, crl_der, signer_for
 from ecabinet.signatures.models import MemberCertificate, SignedStatement
 
@@ -102,6 +103,66 @@ def statement_payload(
 def canonical(payload: Mapping[str, Any]) -> bytes:
     """The RFC 8785 canonical JSON bytes of the payload: exactly what is signed."""
     return bytes(rfc8785.dumps(dict(payload)))
+
+
+# RFC 8785 numbers are IEEE 754 doubles: integers beyond this lose precision.
+_JSON_SAFE_INT = 2**53 - 1
+# Characters that UTF-16 writes as two code units (where key order may differ).
+_OUTSIDE_BMP = re.compile("[\U00010000-\U0010ffff]")
+
+
+class _PlainJson:
+    """json.loads hooks noting numbers whose RFC 8785 form may differ from Python's."""
+
+    def __init__(self) -> None:
+        self.plain = True
+
+    def parse_int(self, text: str) -> int:
+        value = int(text)
+        if abs(value) > _JSON_SAFE_INT:
+            self.plain = False
+        return value
+
+    def parse_float(self, text: str) -> float:
+        self.plain = False
+        return float(text)
+
+    def parse_constant(self, text: str) -> float:
+        self.plain = False
+        return float(text)
+
+
+def _loads_noting_plain(text: str) -> tuple[Any, bool]:
+    """``json.loads(text)``, and whether it holds only strings, safe integers, true, false,
+    null, arrays and objects (no float, no integer beyond 2**53 - 1)."""
+    scan = _PlainJson()
+    value = json.loads(
+        text,
+        parse_int=scan.parse_int,
+        parse_float=scan.parse_float,
+        parse_constant=scan.parse_constant,
+    )
+    return value, scan.plain
+
+
+def is_canonical_text(text: str, payload: Any, *, plain: bool) -> bool:
+    """Whether ``text`` is the RFC 8785 form of ``payload`` (what ``text`` parses to).
+
+    For plain JSON (``plain``: no floats, only safe integers) whose characters are all in
+    the Basic Multilingual Plane, Python's sorted compact ``json.dumps`` writes exactly the
+    RFC 8785 form: the same escapes, and key order by code point equals the order by UTF-16
+    code unit there. That is tried first; anything else goes through ``canonical``.
+    """
+    if not isinstance(payload, dict):
+        return False
+    if plain and _OUTSIDE_BMP.search(text) is None:
+        quick = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        if quick == text:
+            return True
+    try:
+        return canonical(payload) == text.encode("utf-8")
+    except rfc8785.CanonicalizationError:  # e.g. NaN, or an integer beyond 2**53 - 1
+        return False
 
 
 def payload_hash(payload: Mapping[str, Any]) -> str:
@@ -292,67 +353,76 @@ def statement_verify(
         if not isinstance(text, str):
             return _failed("payload is not text")
         payload_bytes = text.encode("utf-8")
-        content = cms.ContentInfo.load(base64.b64decode(bundle["cms"], validate=True))
-        signed_data = content["content"]
-        certs = [asn1_x509.Certificate.load(c) for c in _decode_list(bundle["certificates"])]
+        raw_cms = base64.b64decode(bundle["cms"], validate=True)
+        certs = _decode_list(bundle["certificates"])
+        for der in certs:
+            cmscheck.loadable_certificate(der)  # refuses what is not a certificate at all
         crl_list = _decode_list(bundle.get("crls", [])) + [bytes(c) for c in crls or []]
         revocations = revocations_from_crls(crl_list)
-        payload = json.loads(text)
+        payload, plain = _loads_noting_plain(text)
         stated = bundle.get("payload_sha256")
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         return _failed(f"malformed bundle: {exc}")
     problems: list[str] = []
-    is_canonical = isinstance(payload, dict) and canonical(payload) == payload_bytes
+    is_canonical = is_canonical_text(text, payload, plain=plain)
     if not is_canonical:
         problems.append("payload is not in canonical form")
-    signed_at = _signing_time(signed_data)
-    context = ValidationContext(
-        trust_roots=list(trust_roots),
-        other_certs=certs,
-        crls=crl_list,
-        moment=signed_at,
-        allow_fetching=False,
-        retroactive_revinfo=True,
-        revocation_mode="soft-fail",
-    )
     try:
-        status = async_to_sync(async_validate_detached_cms)(
-            payload_bytes, signed_data, signer_validation_context=context
-        )
+        # pyHanko's integrity checks; the certification path from the cache, if any.
+        checked = cmscheck.check_detached(payload_bytes, raw_cms)
+        signed_at = checked.signing_time
+        paths: tuple[trustpaths.CertifiedPath, ...] = ()
+        if checked.valid and cmscheck.algorithms_allowed(checked):
+            paths = trustpaths.certified_paths(
+                checked.signer_der, [*certs, *checked.others], [r.dump() for r in trust_roots]
+            )
     except Exception as exc:  # any failure to parse or check is a refusal
         return _failed(f"signature could not be checked: {exc}")
-    signer_cert = status.signing_cert
-    revoked_at = revocations.get((signer_cert.issuer.dump(), signer_cert.serial_number))
+    intact, valid, facts = checked.intact, checked.valid, checked.facts
+    # Time and revocation: on every call, for every certificate of the path, never cached.
+    moment = signed_at or timezone.now()
+    chain_trusted = intact and valid and trustpaths.trusted_at(paths, moment, revocations)
+    signer_key = (facts.issuer, facts.serial)
+    revoked_at = revocations.get(signer_key)
     revoked_before = revoked_at is not None and signed_at is not None and revoked_at <= signed_at
-    in_period = signed_at is not None and (
-        signer_cert.not_valid_before <= signed_at <= signer_cert.not_valid_after
+    # The signer's own revocation has its own line below; the chain line is for the rest.
+    chain_line = not chain_trusted and not (
+        revoked_before
+        and intact
+        and valid
+        and trustpaths.trusted_at(
+            paths, moment, {k: v for k, v in revocations.items() if k != signer_key}
+        )
     )
+    in_period = signed_at is not None and facts.not_before <= signed_at <= facts.not_after
     # The bundle's stated hash is what a reader compares by eye: it must agree too.
     hash_ok = stated is None or stated == hashlib.sha256(payload_bytes).hexdigest()
     if not hash_ok:
         problems.append("the bundle's payload_sha256 does not match its payload")
-    if not status.intact:
+    if not intact:
         problems.append("content does not match the signature")
-    if not status.valid:
+    if not valid:
         problems.append("signature value is invalid")
-    if not status.trusted:
+    if chain_line:
         problems.append("certificate does not chain to a trusted root")
     if not in_period:
         problems.append("certificate was not valid at the signing time")
     if revoked_at is not None:
         problems.append(f"certificate revoked at {revoked_at.isoformat()}")
-    matches = isinstance(payload, dict) and signer_matches_certificate(payload, signer_cert)
+    matches = isinstance(payload, dict) and _names_match(
+        payload, facts.common_name, facts.organisation
+    )
     if not matches:
         problems.append("the signer or body named in the content is not the certificate's")
     return StatementReport(
         format_ok=True,
-        intact=bool(status.intact and status.valid and hash_ok),
+        intact=intact and valid and hash_ok,
         canonical=is_canonical,
-        trusted=bool(status.trusted) and not revoked_before,
+        trusted=chain_trusted and not revoked_before,
         valid_at_signing_time=in_period and not revoked_before,
         revoked=revoked_at is not None,
         revoked_at=revoked_at,
-        signer_subject=signer_cert.subject.human_friendly,
+        signer_subject=facts.subject,
         signed_at=signed_at,
         payload=payload if isinstance(payload, dict) else {},
         problems=tuple(problems),
@@ -375,37 +445,41 @@ def signer_matches_certificate(payload: dict[str, Any], cert: asn1_x509.Certific
     Certificates carry at most 64 characters per attribute (RFC 5280 upper bounds), so
     the names are compared on that prefix.
     """
-    signer, body = payload.get("signer"), payload.get("body")
-    name = str(signer.get("name", "")) if isinstance(signer, dict) else ""
-    body_name = str(body.get("name", "")) if isinstance(body, dict) else ""
-    return bool(
-        name
-        and name[:64] == name_attribute(cert.subject, "common_name")
-        and body_name[:64] == name_attribute(cert.subject, "organization_name")
+    return _names_match(
+        payload,
+        name_attribute(cert.subject, "common_name"),
+        name_attribute(cert.subject, "organization_name"),
     )
 
 
-def _signing_time(signed_data: cms.SignedData) -> datetime | None:
-    for info in signed_data["signer_infos"]:
-        for attr in info["signed_attrs"]:
-            if attr["type"].native == "signing_time":
-                value = attr["values"][0].native
-                return value if isinstance(value, datetime) else None
-    return None
+def _names_match(payload: dict[str, Any], common_name: str, organisation: str) -> bool:
+    signer, body = payload.get("signer"), payload.get("body")
+    name = str(signer.get("name", "")) if isinstance(signer, dict) else ""
+    body_name = str(body.get("name", "")) if isinstance(body, dict) else ""
+    return bool(name and name[:64] == common_name and body_name[:64] == organisation)
+
+
+@functools.lru_cache(maxsize=32)
+def _crl_entries(der: bytes) -> tuple[tuple[bytes, int, datetime], ...]:
+    """(issuer DER, serial, revocation date) of every entry of one CRL, parsed once."""
+    parsed = asn1_crl.CertificateList.load(der)
+    issuer = parsed["tbs_cert_list"]["issuer"].dump()
+    return tuple(
+        (issuer, entry["user_certificate"].native, entry["revocation_date"].native)
+        for entry in parsed["tbs_cert_list"]["revoked_certificates"]
+    )
 
 
 def revocations_from_crls(crl_list: list[bytes]) -> dict[tuple[bytes, int], datetime]:
     """(issuer DER, serial) → earliest revocation date, from every CRL given.
 
     The CRLs' own signatures are not checked here: the dates can only make a verdict
-    stricter (a certificate treated as revoked), never make a signature acceptable.
+    stricter (a certificate treated as revoked), never make a signature acceptable. A
+    CRL's entries are a function of its bytes, so each CRL is parsed once; every call
+    still consults every CRL it is given.
     """
     found: dict[tuple[bytes, int], datetime] = {}
     for der in crl_list:
-        parsed = asn1_crl.CertificateList.load(der)
-        issuer = parsed["tbs_cert_list"]["issuer"].dump()
-        for entry in parsed["tbs_cert_list"]["revoked_certificates"]:
-            serial = entry["user_certificate"].native
-            date = entry["revocation_date"].native
+        for issuer, serial, date in _crl_entries(bytes(der)):
             found[(issuer, serial)] = min(date, found.get((issuer, serial), date))
     return found
