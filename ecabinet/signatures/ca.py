@@ -42,8 +42,10 @@ from ecabinet.signatures import keystores
 from ecabinet.signatures.keystores import SoftwareKeyStore
 from ecabinet.signatures.models import (
     CertificateAuthority,
+    IssuedCertificate,
     KeyStoreKind,
     MemberCertificate,
+    OrganisationCertificate,
     RevocationList,
     RevocationReason,
     TrustAnchor,
@@ -56,6 +58,7 @@ from ecabinet.signatures.permissions import (
 
 if TYPE_CHECKING:
     from ecabinet.accounts.models import User
+    from ecabinet.bodies.models import Body
 
 ROOT_YEARS = 10
 ISSUING_YEARS = 5
@@ -307,9 +310,48 @@ def _subject_of(ca: CertificateAuthority) -> str:
 # --- members' certificates -----------------------------------------------------------------
 
 
-def _crl_url() -> str:
-    base = str(getattr(settings, "ECABINET_BASE_URL", "") or "").rstrip("/")
-    return f"{base}{reverse('signatures:crl')}" if base else ""
+def crl_url() -> str:
+    """The CRL's absolute URL, or "" when the site's address (ECABINET_BASE_URL) is unset.
+
+    A certificate names its CRL only by an absolute URI (RFC 5280 4.2.1.13): without the
+    site's address, certificates are issued without a CRL distribution point, and a
+    verifier uses the CRL it is given (the one exported with a statement, or downloaded
+    from /chu-ky/crl.der). See docs/decisions/0604-organisation-certificates.md.
+    """
+    base = str(getattr(settings, "ECABINET_BASE_URL", "") or "").strip().rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        return ""
+    return f"{base}{reverse('signatures:crl')}"
+
+
+def _signing_extensions(
+    purposes: list[x509.ObjectIdentifier],
+) -> list[tuple[x509.ExtensionType, bool]]:
+    """End-entity signing extensions: digitalSignature + nonRepudiation (critical), the
+    extended key usages ``purposes``, and the CRL distribution point when known."""
+    extensions: list[tuple[x509.ExtensionType, bool]] = [
+        (x509.BasicConstraints(ca=False, path_length=None), True),
+        (_key_usage(digital_signature=True, non_repudiation=True), True),
+        (x509.ExtendedKeyUsage(purposes), False),
+    ]
+    url = crl_url()
+    if url:
+        extensions.append(
+            (
+                x509.CRLDistributionPoints(
+                    [
+                        x509.DistributionPoint(
+                            full_name=[x509.UniformResourceIdentifier(url)],
+                            relative_name=None,
+                            reasons=None,
+                            crl_issuer=None,
+                        )
+                    ]
+                ),
+                False,
+            )
+        )
+    return extensions
 
 
 def certificate_issue(
@@ -350,28 +392,7 @@ def certificate_issue(
     key_ref, public = store.generate(f"member-{user.pk}-{body.pk}")
     not_before = now - BACKDATE
     not_after = min(not_before + _years(MEMBER_YEARS), issuer.certificate.not_valid_after_utc)
-    extensions: list[tuple[x509.ExtensionType, bool]] = [
-        (x509.BasicConstraints(ca=False, path_length=None), True),
-        (_key_usage(digital_signature=True, non_repudiation=True), True),
-        (x509.ExtendedKeyUsage([DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION]), False),
-    ]
-    url = _crl_url()
-    if url:
-        extensions.append(
-            (
-                x509.CRLDistributionPoints(
-                    [
-                        x509.DistributionPoint(
-                            full_name=[x509.UniformResourceIdentifier(url)],
-                            relative_name=None,
-                            reasons=None,
-                            crl_issuer=None,
-                        )
-                    ]
-                ),
-                False,
-            )
-        )
+    extensions = _signing_extensions([DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION])
     subject = _name(full_name, organisation=body.name, title=title)
     cert = _build(
         subject=subject,
@@ -440,6 +461,117 @@ def certificate_revoke(
     return locked
 
 
+# --- bodies' organisational certificates (the digital seal) ---------------------------------
+
+
+def organisation_certificate_for(
+    body: Body | int, *, at: datetime | None = None
+) -> OrganisationCertificate | None:
+    """The body's newest organisational certificate valid at ``at`` (default now)."""
+    at = at or timezone.now()
+    body_id = body if isinstance(body, int) else body.pk
+    return (
+        OrganisationCertificate.objects.filter(
+            body_id=body_id, revoked_at__isnull=True, not_before__lte=at, not_after__gt=at
+        )
+        .select_related("ca", "body")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def organisation_certificate_issue(
+    *, actor: User, body: Body, key_store: str | None = None, common_name: str = ""
+) -> OrganisationCertificate:
+    """Issue the body's organisational signing certificate, with a new key pair.
+
+    Subject: CN ``common_name`` (default the body's name), O the body's name, C=VN; key
+    usage digitalSignature + nonRepudiation (critical), EKU documentSigning; the CRL
+    distribution point as for members. The key goes to the configured key store (or
+    ``key_store``). Refused while the body holds a valid one.
+    """
+    if not can_issue_certificate(actor, body):
+        raise PermissionDenied
+    if not body.is_active:
+        raise DomainError(_("Chỉ cấp chứng thư số cho cơ quan đang hoạt động."))
+    common_name = " ".join(common_name.split()) or body.name
+    if organisation_certificate_for(body) is not None:
+        raise DomainError(
+            _("Cơ quan đã có chứng thư số còn hiệu lực; thu hồi chứng thư đó trước khi cấp mới."),
+            code="duplicate",
+        )
+    issuing = _require(CertificateAuthority.Role.ISSUING)
+    issuer = _Issuer(load_certificate(issuing.certificate_der), _ca_key(issuing))
+    store = keystores.key_store(key_store)
+    key_ref, public = store.generate(f"body-{body.pk}")
+    now = timezone.now()
+    not_before = now - BACKDATE
+    not_after = min(not_before + _years(MEMBER_YEARS), issuer.certificate.not_valid_after_utc)
+    cert = _build(
+        subject=_name(common_name, organisation=body.name),
+        public_key=public,
+        issuer=issuer,
+        self_key=None,
+        not_before=not_before,
+        not_after=not_after,
+        extensions=_signing_extensions([DOCUMENT_SIGNING]),
+    )
+    record = OrganisationCertificate(
+        body=body,
+        ca=issuing,
+        serial=format(cert.serial_number, "x"),
+        subject_summary=", ".join(dict.fromkeys((common_name, body.name)))[:500],
+        certificate_der=cert.public_bytes(serialization.Encoding.DER),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        key_store=store.kind,
+        key_ref=key_ref,
+        issued_by=actor,
+    )
+    with transaction.atomic():
+        record.save(force_insert=True)
+        audit_append(
+            actor=actor,
+            verb="signatures.organisation_certificate_issued",
+            obj=record,
+            body=body,
+            after={
+                "serial": record.serial,
+                "subject": cert.subject.rfc4514_string(),
+                "not_after": record.not_after,
+                "key_store": record.key_store,
+            },
+        )
+    return record
+
+
+def organisation_certificate_revoke(
+    *, actor: User, certificate: OrganisationCertificate, reason: str
+) -> OrganisationCertificate:
+    """Revoke a body's certificate from now on; listed in the CRL, it seals no more."""
+    if not can_revoke_certificate(actor, certificate):
+        raise PermissionDenied
+    if reason not in RevocationReason.values:
+        raise DomainError(_("Lý do thu hồi không hợp lệ."))
+    with transaction.atomic():
+        locked = OrganisationCertificate.objects.select_for_update().get(pk=certificate.pk)
+        if locked.revoked_at is not None:
+            raise DomainError(_("Chứng thư số này đã bị thu hồi."), code="unchanged")
+        locked.revoked_at = timezone.now()
+        locked.revocation_reason = reason
+        locked.save(update_fields=["revoked_at", "revocation_reason"])
+        crl_publish(locked.ca if locked.ca.active else None)
+        audit_append(
+            actor=actor,
+            verb="signatures.organisation_certificate_revoked",
+            obj=locked,
+            body=locked.body_id,
+            before={"revoked_at": None},
+            after={"serial": locked.serial, "revoked_at": locked.revoked_at, "reason": reason},
+        )
+    return locked
+
+
 def _crl_build(issuing: CertificateAuthority, now: datetime) -> tuple[int, bytes]:
     """Number and DER of a new CRL of ``issuing``, listing every certificate it revoked."""
     cert = load_certificate(issuing.certificate_der)
@@ -457,12 +589,17 @@ def _crl_build(issuing: CertificateAuthority, now: datetime) -> tuple[int, bytes
             critical=False,
         )
     )
-    revoked = MemberCertificate.objects.filter(ca=issuing, revoked_at__isnull=False).order_by(
-        "revoked_at", "pk"
+    revoked = sorted(
+        (
+            row
+            for model in (MemberCertificate, OrganisationCertificate)
+            for row in model.objects.filter(ca=issuing, revoked_at__isnull=False).values_list(
+                "serial", "revoked_at", "revocation_reason"
+            )
+        ),
+        key=lambda row: (row[1], row[0]),
     )
-    for serial, revoked_at, reason in revoked.values_list(
-        "serial", "revoked_at", "revocation_reason"
-    ):
+    for serial, revoked_at, reason in revoked:
         assert revoked_at is not None
         entry = x509.RevokedCertificateBuilder().serial_number(int(serial, 16))
         entry = entry.revocation_date(revoked_at)
@@ -572,7 +709,7 @@ def trust_roots() -> list[asn1_x509.Certificate]:
 # --- signing -------------------------------------------------------------------------------
 
 
-def chain_of(certificate: MemberCertificate) -> list[asn1_x509.Certificate]:
+def chain_of(certificate: IssuedCertificate) -> list[asn1_x509.Certificate]:
     """The issuing CA's certificate and the root's, to embed next to the signer's."""
     chain = [to_asn1(certificate.ca.certificate_der)]
     root = authority(CertificateAuthority.Role.ROOT)
@@ -589,17 +726,17 @@ def has_non_repudiation(cert: x509.Certificate) -> bool:
     return bool(usage.content_commitment)
 
 
-def check_can_sign(certificate: MemberCertificate, *, at: datetime | None = None) -> None:
+def check_can_sign(certificate: IssuedCertificate, *, at: datetime | None = None) -> None:
     """DomainError unless the certificate may sign at ``at`` (default now)."""
     at = at or timezone.now()
     status = certificate.status_at(at)
-    if status == MemberCertificate.Status.REVOKED:
+    if status == IssuedCertificate.Status.REVOKED:
         raise DomainError(
             _("Chứng thư số đã bị thu hồi, không thể dùng để ký."), code="cert_revoked"
         )
-    if status == MemberCertificate.Status.EXPIRED:
+    if status == IssuedCertificate.Status.EXPIRED:
         raise DomainError(_("Chứng thư số đã hết hạn, không thể dùng để ký."), code="cert_expired")
-    if status == MemberCertificate.Status.NOT_YET_VALID:
+    if status == IssuedCertificate.Status.NOT_YET_VALID:
         raise DomainError(
             _("Chứng thư số chưa đến thời điểm có hiệu lực."), code="cert_not_yet_valid"
         )
@@ -610,7 +747,7 @@ def check_can_sign(certificate: MemberCertificate, *, at: datetime | None = None
         )
 
 
-def signer_for(certificate: MemberCertificate, *, at: datetime | None = None) -> Signer:
+def signer_for(certificate: IssuedCertificate, *, at: datetime | None = None) -> Signer:
     """A pyHanko signer for this certificate's key; refuses a certificate that may not sign."""
     check_can_sign(certificate, at=at)
     store = keystores.key_store(certificate.key_store or KeyStoreKind.SOFTWARE)

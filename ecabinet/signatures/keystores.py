@@ -62,11 +62,15 @@ class KeyStore(Protocol):
         ...
 
 
-def _cert_store(
-    cert: asn1_x509.Certificate, chain: Iterable[asn1_x509.Certificate]
-) -> SimpleCertificateStore:
+def _cert_store(chain: Iterable[asn1_x509.Certificate]) -> SimpleCertificateStore:
+    """The certificates to embed besides the signer's own.
+
+    pyHanko always embeds the signing certificate; registering it here as well would embed
+    a second copy, which validators ignore (they take the last one the signer identifier
+    names) but which anyone could then alter unnoticed.
+    """
     store = SimpleCertificateStore()  # type: ignore[no-untyped-call]
-    store.register_multiple([cert, *chain])
+    store.register_multiple(list(chain))
     return store
 
 
@@ -116,7 +120,7 @@ class SoftwareKeyStore:
             )
         )
         return SimpleSigner(
-            signing_cert=cert, signing_key=key_info, cert_registry=_cert_store(cert, chain)
+            signing_cert=cert, signing_key=key_info, cert_registry=_cert_store(chain)
         )
 
 
@@ -260,7 +264,7 @@ class _TokenSigner(Signer):
         cert: asn1_x509.Certificate,
         chain: list[asn1_x509.Certificate],
     ) -> None:
-        super().__init__(signing_cert=cert, cert_registry=_cert_store(cert, chain))
+        super().__init__(signing_cert=cert, cert_registry=_cert_store(chain))
         self._store = store
         self._key_id = key_id
         self._chain = chain

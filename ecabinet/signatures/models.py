@@ -102,12 +102,9 @@ class RevocationReason(models.TextChoices):
     CESSATION_OF_OPERATION = "cessation_of_operation", _("Thôi sử dụng")
 
 
-class MemberCertificate(models.Model):
-    """A member's signing certificate, issued by the internal issuing CA for one body."""
+class IssuedCertificate(models.Model):
+    """What every certificate the internal issuing CA issues has: for a member or a body."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
-    )
     body = models.ForeignKey("bodies.Body", on_delete=models.PROTECT, related_name="+")
     ca = models.ForeignKey(CertificateAuthority, on_delete=models.PROTECT, related_name="+")
     # Hex, lower case: serials are up to 20 bytes, beyond any integer column.
@@ -128,24 +125,7 @@ class MemberCertificate(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("chứng thư số")
-        verbose_name_plural = _("chứng thư số")
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["ca", "serial"], name="membercert_unique_serial"),
-            models.CheckConstraint(
-                condition=models.Q(not_after__gt=models.F("not_before")),
-                name="membercert_valid_period",
-            ),
-            models.CheckConstraint(
-                condition=(
-                    models.Q(revoked_at__isnull=True, revocation_reason="")
-                    | models.Q(revoked_at__isnull=False) & ~models.Q(revocation_reason="")
-                ),
-                name="membercert_revocation_has_reason",
-            ),
-        ]
-        indexes = [models.Index(fields=["user", "body"])]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.subject_summary} [{self.serial}]"
@@ -156,14 +136,61 @@ class MemberCertificate(models.Model):
         EXPIRED = "expired", _("Đã hết hạn")
         NOT_YET_VALID = "not_yet_valid", _("Chưa đến hạn hiệu lực")
 
-    def status_at(self, at: datetime) -> MemberCertificate.Status:
+    def status_at(self, at: datetime) -> IssuedCertificate.Status:
         if self.revoked_at is not None and self.revoked_at <= at:
-            return MemberCertificate.Status.REVOKED
+            return IssuedCertificate.Status.REVOKED
         if at < self.not_before:
-            return MemberCertificate.Status.NOT_YET_VALID
+            return IssuedCertificate.Status.NOT_YET_VALID
         if at >= self.not_after:
-            return MemberCertificate.Status.EXPIRED
-        return MemberCertificate.Status.VALID
+            return IssuedCertificate.Status.EXPIRED
+        return IssuedCertificate.Status.VALID
+
+
+def _certificate_constraints(prefix: str) -> list[models.BaseConstraint]:
+    return [
+        models.UniqueConstraint(fields=["ca", "serial"], name=f"{prefix}_unique_serial"),
+        models.CheckConstraint(
+            condition=models.Q(not_after__gt=models.F("not_before")),
+            name=f"{prefix}_valid_period",
+        ),
+        models.CheckConstraint(
+            condition=(
+                models.Q(revoked_at__isnull=True, revocation_reason="")
+                | models.Q(revoked_at__isnull=False) & ~models.Q(revocation_reason="")
+            ),
+            name=f"{prefix}_revocation_has_reason",
+        ),
+    ]
+
+
+class MemberCertificate(IssuedCertificate):
+    """A member's signing certificate, issued by the internal issuing CA for one body."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
+    )
+
+    class Meta:
+        verbose_name = _("chứng thư số")
+        verbose_name_plural = _("chứng thư số")
+        ordering = ["-created_at"]
+        constraints = _certificate_constraints("membercert")
+        indexes = [models.Index(fields=["user", "body"])]
+
+
+class OrganisationCertificate(IssuedCertificate):
+    """A body's own certificate, for its organisational signature: the digital seal.
+
+    Subject O and CN are the body's name; it signs with the seal image on the documents the
+    body issues (Decree 30), applied by the body's records clerk.
+    """
+
+    class Meta:
+        verbose_name = _("chứng thư số của cơ quan")
+        verbose_name_plural = _("chứng thư số của cơ quan")
+        ordering = ["-created_at"]
+        constraints = _certificate_constraints("orgcert")
+        indexes = [models.Index(fields=["body", "not_after"], name="orgcert_body_not_after")]
 
 
 class RevocationList(models.Model):

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from ecabinet.accounts.models import User
     from ecabinet.bodies.models import Body
-    from ecabinet.signatures.models import MemberCertificate
+    from ecabinet.signatures.models import IssuedCertificate
 
     AnyUser = User | AnonymousUser
 
@@ -25,13 +25,26 @@ def can_issue_certificate(user: AnyUser, body: Body) -> bool:
     return has_body_perm(user, body, Perm.MEMBERS_MANAGE)
 
 
-def can_revoke_certificate(user: AnyUser, certificate: MemberCertificate) -> bool:
-    """Those who may issue in the certificate's body, and the holder (a lost key)."""
+def can_revoke_certificate(user: AnyUser, certificate: IssuedCertificate) -> bool:
+    """Those who may issue in the certificate's body, and a member's own (a lost key)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if certificate.user_id == user.pk:
+    if getattr(certificate, "user_id", None) == user.pk:
         return True
     return can_issue_certificate(user, certificate.body)
+
+
+def can_apply_seal(user: AnyUser, body: Body) -> bool:
+    """The body's records clerks (văn thư) apply its organisational signature and seal."""
+    from ecabinet.bodies.models import Role
+    from ecabinet.bodies.selectors import membership_in
+
+    if not user.is_authenticated or not user.is_active or not body.is_active:
+        return False
+    membership = membership_in(user, body)
+    return bool(
+        membership is not None and membership.is_active and membership.role == Role.RECORDS_CLERK
+    )
 
 
 def can_manage_trust(user: AnyUser) -> bool:

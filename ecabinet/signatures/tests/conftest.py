@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,10 @@ from ecabinet.core.testing.factories import MembershipFactory
 from ecabinet.core.testing.personas import World
 from ecabinet.signatures.ca import ca_init, certificate_issue
 from ecabinet.signatures.models import CertificateAuthority, MemberCertificate
+
+SOFTHSM = os.environ.get("ECABINET_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
+TOKEN = "ecabinet-test"
+PIN = "246810"
 
 
 @pytest.fixture(autouse=True)
@@ -65,3 +72,46 @@ def member_certificate(
 @pytest.fixture
 def body_admin(world: World) -> Membership:
     return MembershipFactory.create(body=world.body, role=Role.BODY_ADMIN)  # type: ignore[no-any-return]
+
+
+# --- PKCS#11 (SoftHSM2) --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh SoftHSM2 token in a temporary directory, for the whole session."""
+    util = shutil.which("softhsm2-util")
+    if not os.path.exists(SOFTHSM) or util is None:
+        message = f"SoftHSM2 missing ({SOFTHSM}, softhsm2-util): PKCS#11 key store NOT tested"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(f"!!! {message} (apt-get install softhsm2)")
+    base = tmp_path_factory.mktemp("softhsm")
+    (base / "tokens").mkdir()
+    conf = base / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
+    previous = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    subprocess.run(
+        [util, "--init-token", "--free", "--label", TOKEN, "--so-pin", "13579", "--pin", PIN],
+        check=True,
+        capture_output=True,
+    )
+    import pkcs11
+
+    # A module already loaded in this process read another configuration: start it again.
+    pkcs11.lib(SOFTHSM).reinitialize()
+    yield TOKEN
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous
+
+
+@pytest.fixture
+def pkcs11_settings(settings: Any, softhsm_token: str) -> None:
+    settings.ECABINET_PKCS11_MODULE = SOFTHSM
+    settings.ECABINET_PKCS11_TOKEN = softhsm_token
+    settings.ECABINET_PKCS11_PIN = PIN

@@ -12,7 +12,8 @@ statements: ``ok``, ``malformed`` (format_ok false), ``not_intact`` (intact fals
 signing time), ``revoked_before`` (revoked before the signing time), ``revoked_after``
 (revoked after signing: reported, refused).
 PDFs: ``ok``, ``unreadable`` (error or no signature), ``not_intact``, ``modified`` (intact
-but a disallowed later change), ``untrusted``, ``no_timestamp``.
+but a disallowed later change), ``untrusted``, ``no_timestamp``, ``wrong_certificate`` (the
+embedded signer certificate is not the one the signed attributes name).
 """
 
 from __future__ import annotations
@@ -397,6 +398,12 @@ def _statement_cases(
         ),
         "malformed",
     )
+    add(
+        "cms-signer-certificate-subject-flipped",
+        _dump({**bundle, "cms": _b64(_flip_signer_subject(raw_cms, member))}),
+        "malformed",
+        note="the signing-certificate attribute no longer names the embedded certificate",
+    )
     add("bundle-certificates-garbage", _dump({**bundle, "certificates": ["AAAA"]}), "malformed")
     add(
         "bundle-crls-garbage",
@@ -759,17 +766,11 @@ def _pdf_cases(
     sig_value = bytes(info["content"]["signer_infos"][0]["signature"].native)
     pos = der.find(sig_value) + len(sig_value) - 1
     add("signature-value-flipped", _replace_contents(signed, 0, flip(der, pos)), "not_intact")
-    cert_der = bytes(member.certificate_der)
-    tbs_subject = ca.to_asn1(cert_der)["tbs_certificate"]["subject"].dump()
-    assert der.find(cert_der) >= 0
-    assert cert_der.find(tbs_subject) >= 0
-    pos = der.find(cert_der) + cert_der.find(tbs_subject) + len(tbs_subject) - 2
     add(
         "certificate-subject-flipped",
-        _replace_contents(signed, 0, flip(der, pos)),
-        "untrusted",
-        xfail="validate_pdf reports the signature trusted although a byte of the embedded "
-        "signer certificate's subject was flipped (unconfirmed root cause)",
+        _replace_contents(signed, 0, _flip_signer_subject(der, member)),
+        "wrong_certificate",
+        note="the signer's certificate no longer is the one the signed attributes name",
     )
 
     # Incremental updates after sealing.
@@ -860,6 +861,18 @@ def _pdf_cases(
     add("empty", b"", "unreadable")
     add("random-bytes", random.Random(2).randbytes(4096), "unreadable")
     add("statement-given-as-pdf", b'{"format": "ecabinet-statement/1"}', "unreadable")
+
+
+def _flip_signer_subject(der: bytes, cert: MemberCertificate) -> bytes:
+    """The CMS ``der`` with a byte of its signer certificate's subject flipped (the CN).
+
+    The signer's certificate is embedded once: a flip in it is a flip in the certificate
+    that validators use (and the signed ESS signing-certificate attribute names).
+    """
+    cert_der = bytes(cert.certificate_der)
+    subject = ca.to_asn1(cert_der)["tbs_certificate"]["subject"].dump()
+    assert der.count(cert_der) == 1, "the signer's certificate must be embedded once"
+    return flip(der, der.find(cert_der) + cert_der.find(subject) + len(subject) - 2)
 
 
 def _sig_date_digit(pdf: bytes, contents_start: int, contents_end: int) -> int:

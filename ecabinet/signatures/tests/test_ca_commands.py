@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509 import load_pem_x509_certificate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -23,6 +24,8 @@ def _run(*args: str) -> str:
 
 
 def test_init_issue_revoke_import(world: World, signing_member: Membership, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="ca init"):
+        _run("export-root")
     assert "root" in _run("init")
     assert CertificateAuthority.objects.count() == 3
     _run("init")
@@ -44,6 +47,9 @@ def test_init_issue_revoke_import(world: World, signing_member: Membership, tmp_
     assert cert.revocation_reason == "key_compromise"
 
     root = CertificateAuthority.objects.get(role="root")
+    exported = _run("export-root")
+    assert exported.startswith("-----BEGIN CERTIFICATE-----")
+    assert load_pem_x509_certificate(exported.encode()) == load_certificate(root.certificate_der)
     pem = tmp_path / "root.pem"
     pem.write_bytes(load_certificate(root.certificate_der).public_bytes(serialization.Encoding.PEM))
     _run("import-anchor", str(pem))
