@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ecabinet.core.testing.personas import World, build_world
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dirs(tmp_path_factory: pytest.TempPathFactory, settings: Any) -> None:
+    """Keys and encrypted document files of each test go to a temporary directory."""
+    root = tmp_path_factory.mktemp("data")
+    settings.ECABINET_KEY_DIR = root / "keys"
+    settings.ECABINET_KEK_AUTOCREATE = True
+    storages = dict(settings.STORAGES)
+    storages["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(root / "documents"), "file_permissions_mode": 0o600},
+    }
+    settings.STORAGES = storages
 
 
 @pytest.fixture

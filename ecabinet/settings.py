@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "ecabinet.bodies",
     "ecabinet.notifications",
     "ecabinet.signatures",
+    "ecabinet.search",
+    "ecabinet.documents",
 ]
 
 MIDDLEWARE = [
@@ -207,8 +209,23 @@ STATIC_URL = "/static/"
 # Tests serve static files from the finders; no collected directory (WhiteNoise would warn).
 STATIC_ROOT: Path | None = None if TESTING else DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Encrypted document files (documents/storage.py). The local directory can be replaced by
+# any Django storage, e.g. an S3-compatible one: docs/decisions/0702-document-storage.md.
+ECABINET_DOCUMENTS_DIR = Path(
+    env_str("ECABINET_DOCUMENTS_DIR", str(DATA_DIR / "documents"))
+).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": {
+        "BACKEND": env_str(
+            "ECABINET_DOCUMENTS_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": (
+            {"location": str(ECABINET_DOCUMENTS_DIR), "file_permissions_mode": 0o600}
+            if env_str("ECABINET_DOCUMENTS_STORAGE", "") == ""
+            else {}
+        ),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -225,6 +242,15 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ecabinet@localhost")
 # Public address of the site, for links in e-mails (e.g. https://ecabinet.example.gov.vn).
 ECABINET_BASE_URL = env_str("ECABINET_BASE_URL", "")
+# Uploads: the default largest file (a body may set its own) and Django's in-memory limit.
+ECABINET_MAX_UPLOAD_MB = env_int("ECABINET_MAX_UPLOAD_MB", 100, minimum=1)
+# Uploaded files stay in memory (never in a plaintext temporary file) up to a hard cap;
+# a body's own limit (at most the cap) is checked when the file is inspected.
+ECABINET_MAX_UPLOAD_HARD_CAP_MB = max(
+    env_int("ECABINET_MAX_UPLOAD_HARD_CAP_MB", 200, minimum=1), ECABINET_MAX_UPLOAD_MB
+)
+FILE_UPLOAD_HANDLERS = ["ecabinet.documents.uploads.CappedMemoryUploadHandler"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 SESSION_COOKIE_AGE = env_int("ECABINET_SESSION_SECONDS", 8 * 3600, minimum=300)
 SESSION_COOKIE_HTTPONLY = True

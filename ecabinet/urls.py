@@ -14,6 +14,7 @@ urlpatterns = [
     path("nhat-ky/", include("ecabinet.audit.urls")),
     path("thong-bao/", include("ecabinet.notifications.urls")),
     path("chu-ky/", include("ecabinet.signatures.urls")),
+    path("tai-lieu/", include("ecabinet.documents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # The admin's own login form would bypass lockout and the login log: use ours.

@@ -34,10 +34,27 @@ class Perm(StrEnum):
     SECURITY_ALERTS = "security.alerts"
     # A role that signs statements (opinions, votes, approvals); requires a second factor.
     SIGN = "sign"
+    # Read the body's dossiers and documents; manage them (create dossiers, upload for anyone,
+    # see who received and opened what).
+    DOCUMENTS_VIEW = "documents.view"
+    DOCUMENTS_MANAGE = "documents.manage"
 
 
-_SEAT = {Perm.BODY_VIEW, Perm.MEMBERS_VIEW, Perm.DELEGATION_GIVE, Perm.SIGN}
-_OFFICE = {Perm.BODY_VIEW, Perm.MEMBERS_VIEW, Perm.CATALOGUE_MANAGE, Perm.DELEGATION_MANAGE}
+_SEAT = {
+    Perm.BODY_VIEW,
+    Perm.MEMBERS_VIEW,
+    Perm.DELEGATION_GIVE,
+    Perm.SIGN,
+    Perm.DOCUMENTS_VIEW,
+}
+_OFFICE = {
+    Perm.BODY_VIEW,
+    Perm.MEMBERS_VIEW,
+    Perm.CATALOGUE_MANAGE,
+    Perm.DELEGATION_MANAGE,
+    Perm.DOCUMENTS_VIEW,
+    Perm.DOCUMENTS_MANAGE,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CHAIR: frozenset(_SEAT | {Perm.AUDIT_VIEW}),
@@ -46,10 +63,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OFFICE_LEADER: frozenset(_OFFICE | {Perm.AUDIT_VIEW, Perm.SIGN}),
     Role.OFFICE_HEAD: frozenset(_OFFICE | {Perm.SIGN}),
     Role.OFFICE_STAFF: frozenset(_OFFICE),
-    Role.RECORDS_CLERK: frozenset({Perm.BODY_VIEW, Perm.MEMBERS_VIEW, Perm.SIGN}),
+    Role.RECORDS_CLERK: frozenset(
+        {
+            Perm.BODY_VIEW,
+            Perm.MEMBERS_VIEW,
+            Perm.SIGN,
+            Perm.DOCUMENTS_VIEW,
+            Perm.DOCUMENTS_MANAGE,
+        }
+    ),
+    # A submitting agency sees and fills only its own dossiers (documents/permissions.py).
     Role.AGENCY: frozenset({Perm.BODY_VIEW}),
-    Role.DEPUTY: frozenset({Perm.BODY_VIEW, Perm.MEMBERS_VIEW, Perm.SIGN}),
-    Role.OBSERVER: frozenset({Perm.BODY_VIEW}),
+    # A deputy reads the papers of the member they may stand in for.
+    Role.DEPUTY: frozenset({Perm.BODY_VIEW, Perm.MEMBERS_VIEW, Perm.SIGN, Perm.DOCUMENTS_VIEW}),
+    Role.OBSERVER: frozenset({Perm.BODY_VIEW, Perm.DOCUMENTS_VIEW}),
     Role.SECURITY: frozenset(
         {Perm.BODY_VIEW, Perm.MEMBERS_VIEW, Perm.AUDIT_VIEW, Perm.SECURITY_ALERTS}
     ),
@@ -81,6 +108,8 @@ PERM_LABELS: dict[str, str | Promise] = {
     Perm.AUDIT_VIEW: _("Xem nhật ký hệ thống"),
     Perm.SECURITY_ALERTS: _("Nhận cảnh báo an ninh"),
     Perm.SIGN: _("Ký số"),
+    Perm.DOCUMENTS_VIEW: _("Xem hồ sơ, tài liệu của cơ quan"),
+    Perm.DOCUMENTS_MANAGE: _("Quản lý hồ sơ, tài liệu; xem ai đã nhận, đã mở"),
 }
 
 

@@ -28,7 +28,12 @@ from ecabinet.bodies.models import (
 )
 from ecabinet.bodies.permissions import Perm, membership_permissions, requires_second_factor
 from ecabinet.core.errors import DomainError
-from ecabinet.signatures.ca import ca_init, certificate_issue
+from ecabinet.signatures.ca import (
+    ca_init,
+    certificate_issue,
+    organisation_certificate_for,
+    organisation_certificate_issue,
+)
 from ecabinet.signatures.images import seal_image_upload, signature_image_upload
 from ecabinet.signatures.models import MemberCertificate, SignatureImage
 from ecabinet.signatures.pdf.images import seal_png, signature_png
@@ -300,6 +305,7 @@ def load_demo() -> int:
                 },
             )
     _signing_material(admin=User.objects.get(username="quantri"), bodies=(gov, province))
+    _documents(gov)
     return builder.count
 
 
@@ -310,6 +316,9 @@ def _signing_material(*, admin: User, bodies: tuple[Body, ...]) -> None:
     outside its own write transaction (SQLite takes the write lock for each).
     """
     ca_init()
+    for body in bodies:
+        if organisation_certificate_for(body) is None:
+            organisation_certificate_issue(actor=admin, body=body)
     for membership in Membership.objects.filter(body__in=bodies).select_related("user", "body"):
         if Perm.SIGN not in membership_permissions(membership):
             continue
@@ -328,3 +337,83 @@ def _signing_material(*, admin: User, bodies: tuple[Body, ...]) -> None:
             signature_image_upload(actor=membership.user, data=png)
     for body in bodies:
         seal_image_upload(actor=admin, body=body, data=seal_png(body.name.upper()))
+
+
+# A proposal dossier with a few papers, so that the reader, receipts and search can be tried.
+DEMO_PAPERS = [
+    (
+        "Tờ trình",
+        "125/TTr-BTP",
+        "Tờ trình về dự án Luật sửa đổi, bổ sung một số điều của Luật Ban hành văn bản",
+        [
+            "Thực hiện chương trình công tác năm 2026 của Chính phủ, Bộ Tư pháp kính trình "
+            "Chính phủ dự án Luật sửa đổi, bổ sung một số điều của Luật Ban hành văn bản "
+            "quy phạm pháp luật.",
+            "Dự án Luật tập trung điều chỉnh quy trình lập đề nghị xây dựng luật, rút ngắn "
+            "thời gian thẩm định và tăng cường trách nhiệm của cơ quan chủ trì soạn thảo.",
+            "Bộ Tư pháp kính đề nghị Chính phủ xem xét, quyết định việc trình Quốc hội dự án "
+            "Luật tại kỳ họp gần nhất.",
+        ],
+    ),
+    (
+        "Báo cáo",
+        "88/BC-BTP",
+        "Báo cáo tổng hợp ý kiến các bộ, ngành về dự án Luật",
+        [
+            "Bộ Tư pháp đã nhận được ý kiến của 18 bộ, cơ quan ngang bộ và 45 Ủy ban nhân "
+            "dân cấp tỉnh. Đa số ý kiến nhất trí với sự cần thiết ban hành Luật.",
+            "Một số ý kiến đề nghị làm rõ phạm vi điều chỉnh đối với văn bản của chính quyền "
+            "địa phương ở đơn vị hành chính - kinh tế đặc biệt.",
+        ],
+    ),
+]
+
+
+def _paper_pdf(title: str, number: str, paragraphs: list[str]) -> bytes:
+    from html import escape
+
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    html = (
+        '<html lang="vi"><body style="font-family: \'Liberation Serif\'; font-size: 14pt">'
+        f"<p><b>BỘ TƯ PHÁP</b> — Số: {escape(number)}</p>"
+        f"<h1 style='font-size: 15pt; text-align: center'>{escape(title.upper())}</h1>"
+        f"{body}</body></html>"
+    )
+    return bytes(HTML(string=html).write_pdf())
+
+
+def _documents(gov: Body) -> None:
+    """One dossier from the Ministry of Justice with its papers, processed at once."""
+    from ecabinet.documents.models import DocumentVersion
+    from ecabinet.documents.services import DocumentMeta, document_upload, dossier_create
+    from ecabinet.documents.tasks import process_version
+
+    office = User.objects.get(username="chuyenvien1")
+    unit = Unit.objects.get(body=gov, name="Bộ Tư pháp")
+    dossier = dossier_create(
+        actor=office,
+        body=gov,
+        title="Dự án Luật sửa đổi, bổ sung một số điều của Luật Ban hành văn bản QPPL",
+        unit=unit,
+    )
+    agency = IssuingAgency.objects.get(body=gov, name="Bộ Tư pháp")
+    for type_name, number, title, paragraphs in DEMO_PAPERS:
+        document = document_upload(
+            actor=office,
+            data=_paper_pdf(title, number, paragraphs),
+            filename=f"{number.replace('/', '-')}.pdf",
+            dossier=dossier,
+            meta=DocumentMeta(
+                title=title,
+                doc_type=DocumentType.objects.get(body=gov, name=type_name),
+                number=number,
+                agency=agency,
+                summary=title,
+            ),
+        )
+        for version_id in DocumentVersion.objects.filter(document=document).values_list(
+            "pk", flat=True
+        ):
+            process_version.call(str(version_id))

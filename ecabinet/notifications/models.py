@@ -15,6 +15,7 @@ class NotificationKind(StrEnum):
     INFO = "info"
     REMINDER = "reminder"  # a deadline is near
     OVERDUE = "overdue"  # a deadline has passed
+    SECURITY = "security"  # a security alert for the security officer
 
 
 class Notification(models.Model):

@@ -52,6 +52,13 @@ def test_vendored_htmx_is_the_pinned_release() -> None:
     assert (vendor / "LICENSE").exists()
 
 
+def test_vendored_pdfjs_is_the_pinned_release() -> None:
+    vendor = Path(settings.BASE_DIR) / "static" / "vendor" / "pdfjs"
+    assert "pdfjsVersion = 6.5.438" in (vendor / "pdf.min.mjs").read_text()
+    assert "6.5.438" in (vendor / "README.md").read_text()
+    assert (vendor / "LICENSE").exists()
+
+
 def _request_with_messages() -> object:
     request = RequestFactory().get("/")
     request.session = SessionStore()

@@ -12,7 +12,15 @@ from ecabinet.core.testing.auth import login_as
 from ecabinet.core.testing.matrix import Case
 from ecabinet.core.testing.personas import PERSONAS, World
 
-APPS = ["core", "accounts", "bodies", "audit", "notifications", "signatures"]
+APPS = [
+    "core",
+    "accounts",
+    "bodies",
+    "audit",
+    "notifications",
+    "signatures",
+    "documents",
+]
 # Namespaces that are Django's own, not views of ours.
 FOREIGN = {"admin"}
 FOREIGN_NAMES = {"set_language", "javascript-catalog"}

@@ -20,9 +20,11 @@ from ecabinet.signatures.keystores import software_rewrap_all
 def rewrap_everything() -> int:
     """Re-wrap every sealed blob of every app with the current KEK; the number changed.
 
-    Apps that seal data (documents, later) add their re-wrap function here.
+    Apps that seal data add their re-wrap function here.
     """
-    return software_rewrap_all()
+    from ecabinet.documents.storage import rewrap_all as documents_rewrap_all
+
+    return software_rewrap_all() + documents_rewrap_all()
 
 
 class Command(BaseCommand):

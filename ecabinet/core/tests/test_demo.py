@@ -1,0 +1,30 @@
+"""The demo data that `make run` loads: people, signing material and a dossier to try."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecabinet.accounts.models import User
+from ecabinet.bodies.models import Body
+from ecabinet.core.demo import demo_exists, load_demo
+from ecabinet.documents.models import Document, DocumentVersion
+from ecabinet.documents.selectors import search_scope_for
+from ecabinet.search.services import search_query
+from ecabinet.signatures.ca import organisation_certificate_for
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_loads_people_certificates_and_a_searchable_dossier() -> None:
+    assert not demo_exists()
+    created = load_demo()
+    assert created > 40
+    assert demo_exists()
+    government = Body.objects.get(code="chinh-phu")
+    assert organisation_certificate_for(government) is not None
+    assert Document.objects.filter(body=government).count() == 2
+    assert set(DocumentVersion.objects.values_list("text_status", flat=True)) == {
+        DocumentVersion.TextStatus.INDEXED
+    }
+    minister = User.objects.get(username="botruong.tuphap")
+    page = search_query("du an luat sua doi", scope=search_scope_for(minister))
+    assert page.total >= 1
