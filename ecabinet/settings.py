@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "ecabinet.signatures",
     "ecabinet.search",
     "ecabinet.documents",
+    "ecabinet.tracking",
 ]
 
 MIDDLEWARE = [

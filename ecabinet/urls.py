@@ -15,6 +15,7 @@ urlpatterns = [
     path("thong-bao/", include("ecabinet.notifications.urls")),
     path("chu-ky/", include("ecabinet.signatures.urls")),
     path("tai-lieu/", include("ecabinet.documents.urls")),
+    path("theo-doi/", include("ecabinet.tracking.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # The admin's own login form would bypass lockout and the login log: use ours.

@@ -20,6 +20,7 @@ APPS = [
     "notifications",
     "signatures",
     "documents",
+    "tracking",
 ]
 # Namespaces that are Django's own, not views of ours.
 FOREIGN = {"admin"}

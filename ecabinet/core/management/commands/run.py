@@ -42,10 +42,16 @@ class Command(BaseCommand):
 
             print_logins(self.stdout.write)
 
-        worker: subprocess.Popen[bytes] | None = None
+        children: list[subprocess.Popen[bytes]] = []
         if not options["no_worker"]:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "ecabinet.cli", "db_worker", "--no-reload"]
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "ecabinet.cli", "db_worker", "--no-reload"])
+            )
+            # Reminders and escalation (tracking app): a scan every minute; overlaps are safe.
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "ecabinet.cli", "tracking_scan", "--loop", "60"]
+                )
             )
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(f"eCabinet: {url}  (Ctrl-C để dừng / to stop)")
@@ -61,8 +67,8 @@ class Command(BaseCommand):
         try:
             server.run()
         finally:
-            if worker is not None:
-                _stop(worker)
+            for child in children:
+                _stop(child)
         if not server.started:
             # Most often the port is taken: say so instead of exiting silently.
             self.stderr.write(f"Không khởi động được máy chủ tại {url} / could not start at {url}")
