@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any, Protocol
 
@@ -38,8 +39,13 @@ class Plan:
     scope_tags: tuple[str, ...]
     filter_tags: tuple[str, ...]
     terms: tuple[Term, ...]
-    date_tags: tuple[str, ...] = ()
+    date_range: tuple[date, date] | None = None  # issued within, both days included
     exact_ranking: bool = True
+    narrow: bool = False  # a selective filter (type, agency, dossier, meeting, ballot, dates)
+
+    @property
+    def date_tags(self) -> tuple[str, ...]:
+        return tuple(date_tags(*self.date_range)) if self.date_range is not None else ()
 
     def exact_tokens(self) -> list[str]:
         """Tokens typed with diacritics (or đ), each of which an exact match must contain as
@@ -47,6 +53,29 @@ class Plan:
         if not self.exact_ranking:
             return []
         return list(dict.fromkeys(token for term in self.terms for token in term.marked))
+
+
+def date_tags(start: date, end: date) -> list[str]:
+    """The fewest year, month and day tags (see services.entry_tags) that cover
+    ``start``..``end``, both included."""
+    tags: list[str] = []
+    day = start
+    try:
+        while day <= end:
+            if day.month == 1 and day.day == 1 and date(day.year, 12, 31) <= end:
+                tags.append(f"iy{day:%Y}")
+                day = date(day.year + 1, 1, 1)
+                continue
+            next_month = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+            if day.day == 1 and next_month - timedelta(days=1) <= end:
+                tags.append(f"im{day:%Y%m}")
+                day = next_month
+                continue
+            tags.append(f"id{day:%Y%m%d}")
+            day += timedelta(days=1)
+    except (OverflowError, ValueError):  # past date.max
+        pass
+    return tags
 
 
 def word_pairs(tokens: Sequence[str]) -> list[str]:
@@ -164,13 +193,30 @@ class SqliteBackend:
             return int(cursor.fetchone()[0])
 
 
-# PostgreSQL: entries fall into buckets of 1,024 consecutive ids (a token "r<id >> 10>" in
-# tags_vector). Candidates are looked for in the newest 2 buckets first; if those hold too
-# few, in as many newest buckets as the density seen suggests (at most 32), then everywhere.
-# The GIN index then walks short posting lists, and most searches end at the first step.
+# PostgreSQL: entries fall into buckets of 1,024 consecutive ids, and groups of 16 buckets
+# (tokens "r<id >> 10>" and "s<id >> 14>" in tags_vector). Candidates are looked for in the
+# newest 2 buckets first; if those hold too few, in as many newest buckets as the density
+# seen suggests (at most 32), then everywhere. GIN then walks short posting lists, and most
+# searches end at the first step.
 BUCKET_SHIFT = 10
+GROUP_SHIFT = 4  # buckets per group: 16
 FIRST_BUCKETS = 2
 MAX_BUCKETS = 32
+
+
+def bucket_tags(buckets: range) -> list[str]:
+    """The fewest bucket and group tokens that cover ``buckets``."""
+    size = 1 << GROUP_SHIFT
+    tags: list[str] = []
+    bucket = buckets.start
+    while bucket < buckets.stop:
+        if bucket % size == 0 and bucket + size <= buckets.stop:
+            tags.append(f"s{bucket >> GROUP_SHIFT}")
+            bucket += size
+        else:
+            tags.append(f"r{bucket}")
+            bucket += 1
+    return tags
 
 
 class PostgresBackend:
@@ -205,55 +251,83 @@ class PostgresBackend:
         phrases = [self._phrase(term.folded) for term in plan.terms if len(term.folded) > 2]
         return " & ".join(phrases) if phrases else None
 
-    def _match(self, plan: Plan, buckets: range | None) -> tuple[str, list[Any]]:
-        sql = (
-            "SELECT id FROM search_searchentry "
-            "WHERE search_vector @@ to_tsquery('simple'::regconfig, %s) "
-            "AND tags_vector @@ to_tsquery('simple'::regconfig, %s) "
-        )
-        params: list[Any] = [self.words(plan), self.tags(plan, buckets)]
-        pairs, phrases = self.pairs(plan), self.long_phrases(plan)
-        if pairs is not None:
-            sql += "AND pairs_vector @@ to_tsquery('simple'::regconfig, %s) "
-            params.append(pairs)
-        if phrases is not None:
-            sql += "AND search_vector @@ to_tsquery('simple'::regconfig, %s) "
-            params.append(phrases)
-        return sql, params
-
     def tags(self, plan: Plan, buckets: range | None = None) -> str:
+        """Filters, dates, scope and id buckets. GIN drives a scan by the rarest group that
+        must match (a filter, the dates, the buckets), so selective tags make it cheap."""
         parts = [self._phrase([t]) for t in plan.filter_tags]
         if plan.date_tags:
             parts.append(self._any(plan.date_tags))
         parts.append(self._any(plan.scope_tags))
         if buckets is not None:
-            parts.append(self._any([f"r{b}" for b in buckets]))
+            parts.append(self._buckets(buckets))
         return " & ".join(parts)
+
+    def _buckets(self, buckets: range) -> str:
+        return self._any(bucket_tags(buckets))
+
+    def _match(
+        self, plan: Plan, buckets: range | None, *, columns: str = "id"
+    ) -> tuple[str, list[Any]]:
+        """Entries matching everything the GIN index decides exactly (no positions)."""
+        sql = (
+            f"SELECT {columns} FROM search_searchentry "  # noqa: S608
+            "WHERE search_vector @@ to_tsquery('simple'::regconfig, %s) "
+            "AND tags_vector @@ to_tsquery('simple'::regconfig, %s) "
+        )
+        params: list[Any] = [self.words(plan), self.tags(plan, buckets)]
+        pairs = self.pairs(plan)
+        if pairs is not None:
+            sql += "AND pairs_vector @@ to_tsquery('simple'::regconfig, %s) "
+            params.append(pairs)
+        return sql, params
+
+    def _candidates(self, plan: Plan, buckets: range | None, *, cap: int) -> tuple[str, list[Any]]:
+        """The newest ``cap`` matches. Positions of phrases longer than two words are read
+        last, newest first, and only until ``cap`` rows pass (a GIN recheck would read them
+        for every row)."""
+        phrases = self.long_phrases(plan)
+        if phrases is None:
+            sql, params = self._match(plan, buckets)
+            return f"{sql}ORDER BY id DESC LIMIT %s", [*params, cap]
+        sql, params = self._match(plan, buckets, columns="id, search_vector")
+        return (
+            f"WITH m AS MATERIALIZED ({sql}ORDER BY id DESC) SELECT id FROM m "  # noqa: S608
+            "WHERE search_vector @@ to_tsquery('simple'::regconfig, %s) LIMIT %s",
+            [*params, phrases, cap],
+        )
 
     @contextmanager
     def _bitmap_scans_only(self) -> Iterator[CursorWrapper]:
+        """A transaction in which the planner may only use bitmap scans (GIN, B-tree)."""
+        outer = connection.in_atomic_block
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')"
-            )
-            seqscan, indexscan = cursor.fetchone()
-            cursor.execute(
-                "SELECT set_config('enable_seqscan', 'off', true), "
+                "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), "
+                "set_config('enable_seqscan', 'off', true), "
                 "set_config('enable_indexscan', 'off', true)"
             )
+            seqscan, indexscan, _, _ = cursor.fetchone()
             yield cursor
-            cursor.execute(
-                "SELECT set_config('enable_seqscan', %s, true), "
-                "set_config('enable_indexscan', %s, true)",
-                [seqscan, indexscan],
-            )
+            if outer:  # a savepoint: the settings would outlive it
+                cursor.execute(
+                    "SELECT set_config('enable_seqscan', %s, true), "
+                    "set_config('enable_indexscan', %s, true)",
+                    [seqscan, indexscan],
+                )
 
-    def _signal(self, vector: str) -> str:
-        return (
-            f"c.id IN (SELECT id FROM search_searchentry WHERE {vector} @@ "  # noqa: S608
-            "to_tsquery('simple'::regconfig, %s) "
-            "AND tags_vector @@ to_tsquery('simple'::regconfig, %s))"
-        )
+    def _candidate_ids(self, cursor: CursorWrapper, plan: Plan, top: int, cap: int) -> list[int]:
+        # A selective filter drives the GIN scan by itself: no need to start small.
+        buckets: range | None = None if plan.narrow else range(top - FIRST_BUCKETS + 1, top + 1)
+        while True:
+            if buckets is not None and buckets.start <= 0:
+                buckets = None  # the whole table
+            cursor.execute(*self._candidates(plan, buckets, cap=cap))
+            ids = [int(row[0]) for row in cursor.fetchall()]
+            if len(ids) >= cap or buckets is None:
+                return ids
+            # Too few: widen to what the density seen suggests, or to everything.
+            wanted = len(buckets) * cap * 5 // (4 * len(ids)) + 1 if ids else MAX_BUCKETS + 1
+            buckets = range(top - wanted + 1, top + 1) if wanted <= MAX_BUCKETS else None
 
     def ranked(self, plan: Plan, *, cap: int, limit: int, offset: int) -> RankedPage:
         with connection.cursor() as cursor:
@@ -261,42 +335,40 @@ class PostgresBackend:
             newest = cursor.fetchone()[0]
         if newest is None:
             return RankedPage(rows=[], candidates=0)
-        top = int(newest) >> BUCKET_SHIFT
+        words = self.words(plan)
+        exact_tokens = plan.exact_tokens()
+        exact_query = " & ".join(self._phrase([t]) for t in exact_tokens) if exact_tokens else None
         with self._bitmap_scans_only() as cursor:
-            buckets: range | None = range(top - FIRST_BUCKETS + 1, top + 1)
-            while True:
-                if buckets is not None and buckets.start <= 0:
-                    buckets = None  # the whole table
-                sql, params = self._match(plan, buckets)
-                cursor.execute(f"{sql}ORDER BY id DESC LIMIT %s", [*params, cap])
-                ids = [int(row[0]) for row in cursor.fetchall()]
-                if len(ids) >= cap or buckets is None:
-                    break
-                # Too few: widen to what the density seen suggests, or to everything.
-                wanted = len(buckets) * cap * 5 // (4 * len(ids)) + 1 if ids else MAX_BUCKETS + 1
-                buckets = range(top - wanted + 1, top + 1) if wanted <= MAX_BUCKETS else None
+            ids = self._candidate_ids(cursor, plan, int(newest) >> BUCKET_SHIFT, cap)
             if not ids:
                 return RankedPage(rows=[], candidates=0)
-            tags = self.tags(plan, buckets)
-            exact_tokens = plan.exact_tokens()
-            if exact_tokens:
-                exact = self._signal("exact_vector")
-                exact_params = [" & ".join(self._phrase([t]) for t in exact_tokens), tags]
-            else:
-                exact, exact_params = "false", []
+            # The signals are GIN lookups within the candidates' buckets, narrowed by the
+            # filters and dates (not by the scope: every candidate is in it).
+            spanned = range(min(ids) >> BUCKET_SHIFT, (max(ids) >> BUCKET_SHIFT) + 1)
+            narrowing = [self._phrase([t]) for t in plan.filter_tags]
+            if plan.date_tags:
+                narrowing.append(self._any(plan.date_tags))
+            within = " & ".join([*narrowing, self._buckets(spanned)])
+            signal = (
+                "c.id IN (SELECT id FROM search_searchentry WHERE {} @@ "
+                "to_tsquery('simple'::regconfig, %s) "
+                "AND tags_vector @@ to_tsquery('simple'::regconfig, %s))"
+            )
+            exact = signal.format("exact_vector") if exact_query else "false"
+            exact_params = [exact_query, within] if exact_query else []
             cursor.execute(
                 "WITH c AS (SELECT unnest(%s::bigint[]) AS id) "  # noqa: S608
-                f"SELECT c.id, {exact} AS exact, {self._signal('head_vector')} AS head, %s "
+                f"SELECT c.id, {exact} AS exact, {signal.format('head_vector')} AS head, 0 "
                 "FROM c ORDER BY exact DESC, head DESC, c.id DESC LIMIT %s OFFSET %s",
-                [ids, *exact_params, self.words(plan), tags, len(ids), limit, offset],
+                ["{" + ",".join(map(str, ids)) + "}", *exact_params, words, within, limit, offset],
             )
             rows = cursor.fetchall()
         return RankedPage(rows=_ranked_page(rows).rows, candidates=len(ids))
 
     def count(self, plan: Plan, *, cap: int) -> int:
-        sql, params = self._match(plan, None)
+        sql, params = self._candidates(plan, None, cap=cap)
         with self._bitmap_scans_only() as cursor:
-            cursor.execute(f"SELECT count(*) FROM ({sql}LIMIT %s) m", [*params, cap])  # noqa: S608
+            cursor.execute(f"SELECT count(*) FROM ({sql}) c", params)  # noqa: S608
             return int(cursor.fetchone()[0])
 
 

@@ -1,8 +1,8 @@
 """Turning what a person typed into plain search terms.
 
 Nothing the user types reaches a full-text query language: the text is split into letters and
-digits only (quotes, ``*``, ``:``, ``-``, parentheses, ``^``, NEAR, AND/OR become separators or
-ordinary words), and the backends quote every token themselves.
+digits only (quotes, ``*``, ``:``, ``-``, parentheses and ``^`` separate words; AND, OR, NOT
+and NEAR in capitals are dropped), and the backends quote every token themselves.
 """
 
 from __future__ import annotations
@@ -37,10 +37,6 @@ class Term:
     exact: tuple[str, ...]
 
     @property
-    def is_phrase(self) -> bool:
-        return len(self.folded) > 1
-
-    @property
     def marked(self) -> tuple[str, ...]:
         """The tokens typed with diacritics (or đ): those whose exact form matters."""
         return tuple(e for f, e in zip(self.folded, self.exact, strict=True) if e != f)
@@ -53,10 +49,6 @@ class ParsedQuery:
     @property
     def is_empty(self) -> bool:
         return not self.terms
-
-    @property
-    def folded_tokens(self) -> frozenset[str]:
-        return frozenset(t for term in self.terms for t in term.folded)
 
     @property
     def has_marks(self) -> bool:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from ecabinet.search import backends
+from ecabinet.search.backends import date_tags
 from ecabinet.search.folding import clean, exact_terms, folded_terms
 from ecabinet.search.models import SearchEntry
 from ecabinet.search.query import (
@@ -43,6 +44,7 @@ __all__ = [
     "SearchPage",
     "SearchQueryError",
     "SearchScope",
+    "date_tags",
     "search_index",
     "search_index_many",
     "search_optimize",
@@ -134,8 +136,8 @@ class Hit:
     kind: str
     title: str
     snippet: SafeString
-    score: float  # 4 exact + 2 title/summary + 1 words side by side; 0 when listing by date
-    exact: bool  # the entry has the query's diacritics as typed (only for accented queries)
+    score: float  # 2 if exact + 1 if every term is in title/summary; 0 when listing by date
+    exact: bool  # the words typed with diacritics occur with them (accented queries only)
 
 
 @dataclass(frozen=True)
@@ -188,45 +190,6 @@ def entry_tags(entry: IndexEntry) -> list[str]:
     return tags
 
 
-def date_tags(start: date, end: date) -> list[str]:
-    """The fewest year, month and day tags that cover ``start``..``end`` (inclusive)."""
-    tags: list[str] = []
-    day = start
-    try:
-        while day <= end:
-            if day.month == 1 and day.day == 1 and date(day.year, 12, 31) <= end:
-                tags.append(f"iy{day:%Y}")
-                day = date(day.year + 1, 1, 1)
-                continue
-            next_month = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-            if day.day == 1 and next_month - timedelta(days=1) <= end:
-                tags.append(f"im{day:%Y%m}")
-                day = next_month
-                continue
-            tags.append(f"id{day:%Y%m%d}")
-            day += timedelta(days=1)
-    except (OverflowError, ValueError):  # past date.max
-        pass
-    return tags
-
-
-def _date_range_tags(filters: SearchFilters) -> tuple[str, ...] | None:
-    """Tags for the filters' date range, clamped to the dates in the index.
-
-    None: no date filter. An empty tuple: no entry can be in the range.
-    """
-    if filters.date_from is None and filters.date_to is None:
-        return None
-    # Two queries: each is one index lookup (SQLite does not optimise MIN and MAX together).
-    first = SearchEntry.objects.aggregate(first=Min("issued_on"))["first"]
-    last = SearchEntry.objects.aggregate(last=Max("issued_on"))["last"]
-    if first is None or last is None:
-        return ()
-    start = max(filters.date_from or first, first)
-    end = min(filters.date_to or last, last)
-    return tuple(date_tags(start, end)) if start <= end else ()
-
-
 def scope_tags(scope: SearchScope) -> tuple[str, ...]:
     tags = [f"vb{_num(b)}" for b in sorted(scope.body_ids)]
     tags += [f"vd{_num(d)}" for d in sorted(scope.dossier_ids)]
@@ -250,6 +213,21 @@ def filter_tags(filters: SearchFilters) -> tuple[str, ...]:
     if filters.ballot_ref:
         tags.append(_text_tag("b", filters.ballot_ref))
     return tuple(tags)
+
+
+def _date_range(filters: SearchFilters) -> tuple[date, date] | None:
+    """The filters' date range clamped to the dates in the index (None: no date filter).
+
+    An empty range comes back with its start after its end.
+    """
+    if filters.date_from is None and filters.date_to is None:
+        return None
+    # Two queries: each is one index lookup (SQLite does not optimise MIN and MAX together).
+    first = SearchEntry.objects.aggregate(first=Min("issued_on"))["first"]
+    last = SearchEntry.objects.aggregate(last=Max("issued_on"))["last"]
+    if first is None or last is None:
+        return (date.max, date.min)
+    return (max(filters.date_from or first, first), min(filters.date_to or last, last))
 
 
 # --- Writing --------------------------------------------------------------------------------
@@ -495,15 +473,16 @@ def search_query(
     if scope.is_empty:
         return SearchPage(hits=[], total=0, offset=offset, limit=limit)
 
-    dates = _date_range_tags(filters)
-    if dates == ():
+    dates = _date_range(filters)
+    if dates is not None and dates[0] > dates[1]:
         return SearchPage(hits=[], total=0, offset=offset, limit=limit)
     plan = backends.Plan(
         scope_tags=scope_tags(scope),
         filter_tags=filter_tags(filters),
         terms=parsed.terms,
-        date_tags=dates or (),
+        date_range=dates,
         exact_ranking=parsed.has_marks,
+        narrow=dates is not None or any(t for t in filter_tags(replace(filters, kind=None))),
     )
     backend = backends.backend_for_connection()
     ranked: list[backends.Ranked] = []

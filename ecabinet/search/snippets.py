@@ -74,6 +74,8 @@ def match_spans(text: str, terms: Sequence[Term]) -> list[Span]:
     for match in _pattern(terms).finditer(text):
         if complete_at is not None and match.start() > complete_at + SNIPPET_CHARS:
             break  # a window holding every term exists already
+        if spans and match.start() > spans[0][0] + 4 * SNIPPET_CHARS:
+            break  # far enough from the first match: choose among what was found
         term = int((match.lastgroup or "t0")[1:])
         spans.append((match.start(), match.end(), term))
         seen.add(term)

@@ -496,5 +496,6 @@ def test_postgresql_vectors_and_gin_indexes_exist() -> None:
     assert "'ke'" in words
     assert "'vo3'" in tags
     assert re.search(r"'r\d+'", tags)  # the id bucket
+    assert re.search(r"'s\d+'", tags)  # and its group
     assert "'vo3'" not in words
     assert "'kế'" in exact
