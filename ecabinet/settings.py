@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "ecabinet.search",
     "ecabinet.documents",
     "ecabinet.tracking",
+    "ecabinet.ballots",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ APPS = [
     "signatures",
     "documents",
     "tracking",
+    "ballots",
 ]
 # Namespaces that are Django's own, not views of ours.
 FOREIGN = {"admin"}

@@ -53,6 +53,12 @@ class Command(BaseCommand):
                     [sys.executable, "-m", "ecabinet.cli", "tracking_scan", "--loop", "60"]
                 )
             )
+            # Ballots whose deadline has passed close on their own (idempotent).
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "ecabinet.cli", "ballots_close_due", "--loop", "60"]
+                )
+            )
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(f"eCabinet: {url}  (Ctrl-C để dừng / to stop)")
         config = uvicorn.Config(
