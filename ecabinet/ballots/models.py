@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ecabinet.bodies.models import Body, Membership, Role, Unit
 
@@ -347,7 +348,7 @@ class RouteEvent(models.Model):
 
     class Action(models.TextChoices):
         CREATE = "create", _("Trình đề nghị")
-        SUBMIT = "submit", _("Trình duyệt")
+        SUBMIT = "submit", pgettext_lazy("ballot route", "Trình duyệt")
         FORWARD = "forward", _("Đồng ý, trình tiếp")
         RETURN = "return", _("Trả lại")
         APPROVE = "approve", _("Phê duyệt gửi phiếu")

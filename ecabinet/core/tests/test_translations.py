@@ -19,7 +19,8 @@ from django.conf import settings
 PO = settings.BASE_DIR / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
 _ENTRY = re.compile(
-    r'^(?P<flags>(?:#.*\n)*)msgid (?P<id>(?:".*"\n)+)(?:msgid_plural (?P<plural>(?:".*"\n)+))?'
+    r'^(?P<flags>(?:#.*\n)*)(?:msgctxt (?P<ctx>(?:".*"\n)+))?msgid (?P<id>(?:".*"\n)+)'
+    r'(?:msgid_plural (?P<plural>(?:".*"\n)+))?'
     r'(?P<strs>(?:msgstr(?:\[\d\])? (?:".*"\n?)+)+)',
     re.MULTILINE,
 )
@@ -38,10 +39,15 @@ def _unquote(block: str) -> str:
 
 
 def _entries(text: str) -> dict[str, tuple[str, list[str]]]:
+    """msgid → (comment lines, msgstrs); an entry with a context is keyed "context\x04msgid",
+    as gettext's compiled catalogues key it."""
     found: dict[str, tuple[str, list[str]]] = {}
     for match in _ENTRY.finditer(text):
         strs = re.findall(r'msgstr(?:\[\d\])? ((?:".*"\n?)+)', match.group("strs"))
-        found[_unquote(match.group("id"))] = (match.group("flags"), [_unquote(s) for s in strs])
+        key = _unquote(match.group("id"))
+        if match.group("ctx"):
+            key = f"{_unquote(match.group('ctx'))}\x04{key}"
+        found[key] = (match.group("flags"), [_unquote(s) for s in strs])
     return found
 
 
