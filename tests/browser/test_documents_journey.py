@@ -31,7 +31,7 @@ def dossier(world: World) -> Dossier:
     )
 
 
-@pytest.mark.parametrize("device", ["phone"])
+@pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_office_uploads_a_paper_into_a_dossier(
     context: BrowserContext,
     page: Page,
