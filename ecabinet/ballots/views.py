@@ -84,6 +84,62 @@ def _refused(request: HttpRequest, exc: DomainError, ballot: Ballot) -> HttpResp
     return _detail(ballot)
 
 
+def _ballot(request: HttpRequest, pk: int, allowed: Any = None) -> tuple[User, Ballot]:
+    """The user and the ballot they may read (404 otherwise); 403 unless ``allowed(user,
+    ballot)`` holds, when a check is given."""
+    user = _user(request)
+    ballot = selectors.ballot_for(user, pk)
+    if allowed is not None and not allowed(user, ballot):
+        raise PermissionDenied
+    return user, ballot
+
+
+def _form_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    act: Any,
+) -> HttpResponse:
+    """A form page: on a valid POST run ``act(cleaned_data)``, which returns the response
+    (a redirect); a refusal (DomainError) becomes the form's error, and a page with errors
+    answers 400 so that nothing is taken as done."""
+    form = context["form"]
+    if request.method != "POST":
+        return render(request, template, context)
+    if form.is_valid():
+        try:
+            return act(form.cleaned_data)  # type: ignore[no-any-return]
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+    return render(request, template, context, status=400)
+
+
+def _sign_finish(
+    request: HttpRequest,
+    ballot: Ballot,
+    challenge_id: int,
+    sign: Any,
+    done: str,
+    *,
+    with_content: bool = True,
+) -> HttpResponse:
+    """After the step-up confirmation: spend it and sign, once, then back to the ballot."""
+    try:
+        kwargs = {"content": _kept(request, challenge_id)} if with_content else {}
+        sign(
+            actor=_user(request),
+            ballot=ballot,
+            session_key=request.session.session_key,
+            challenge_id=challenge_id,
+            **kwargs,
+        )
+    except DomainError as exc:
+        return _refused(request, exc, ballot)
+    _forget(request, challenge_id)
+    messages.success(request, done)
+    return _detail(ballot)
+
+
 # --- Lists ---------------------------------------------------------------------------------
 
 
@@ -145,32 +201,24 @@ def ballot_create(request: HttpRequest, code: str) -> HttpResponse:
     if not perms.can_file_proposal(user, body):
         raise PermissionDenied
     form = ProposalForm(request.POST or None, body=body, choose_unit=perms.is_office(user, body))
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                ballot = services.ballot_file(
-                    actor=user,
-                    body=body,
-                    title=data["title"],
-                    questions=data["questions"],
-                    proposal_number=data["proposal_number"],
-                    proposal_summary=data["proposal_summary"],
-                    unit=data.get("unit"),
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc.message))
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Đã gửi tờ trình. Hãy tải các tài liệu của hồ sơ lên để Văn phòng "
-                        "dự thảo phiếu."
-                    ),
-                )
-                return _detail(ballot)
-        return render(request, "ballots/create.html", {"body": body, "form": form}, status=400)
-    return render(request, "ballots/create.html", {"body": body, "form": form})
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        ballot = services.ballot_file(
+            actor=user,
+            body=body,
+            title=data["title"],
+            questions=data["questions"],
+            proposal_number=data["proposal_number"],
+            proposal_summary=data["proposal_summary"],
+            unit=data.get("unit"),
+        )
+        messages.success(
+            request,
+            _("Đã gửi tờ trình. Hãy tải các tài liệu của hồ sơ lên để Văn phòng dự thảo phiếu."),
+        )
+        return _detail(ballot)
+
+    return _form_page(request, "ballots/create.html", {"body": body, "form": form}, act)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -188,25 +236,20 @@ def ballot_settings(request: HttpRequest, code: str) -> HttpResponse:
         "version": row.version,
     }
     form = SettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.ballot_settings_update(
-                    actor=user,
-                    body=body,
-                    answer_working_days=data["answer_working_days"],
-                    non_answer_rule=data["non_answer_rule"],
-                    review_route=data["review_route"],
-                    version=data["version"],
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc.message))
-            else:
-                messages.success(request, _("Đã lưu cấu hình phiếu lấy ý kiến."))
-                return redirect("ballots:list", code=body.code)
-        return render(request, "ballots/settings.html", {"body": body, "form": form}, status=400)
-    return render(request, "ballots/settings.html", {"body": body, "form": form})
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        services.ballot_settings_update(
+            actor=user,
+            body=body,
+            answer_working_days=data["answer_working_days"],
+            non_answer_rule=data["non_answer_rule"],
+            review_route=data["review_route"],
+            version=data["version"],
+        )
+        messages.success(request, _("Đã lưu cấu hình phiếu lấy ý kiến."))
+        return redirect("ballots:list", code=body.code)
+
+    return _form_page(request, "ballots/settings.html", {"body": body, "form": form}, act)
 
 
 def _assistant_candidates(body: Body, principal: Membership | None) -> Any:
@@ -272,8 +315,7 @@ def assistant_revoke(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
+    user, ballot = _ballot(request, pk)
     membership = perms.membership_of(user, ballot.body)
     seats = selectors.seats_for(user, ballot)
     own = next(
@@ -336,10 +378,7 @@ def _can_upload(user: User, ballot: Ballot) -> bool:
 @login_required
 def ballot_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The Office drafts the ballot: questions, recipients, deadline, follow-up officer."""
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
-    if not perms.can_manage_ballot(user, ballot):
-        raise PermissionDenied
+    user, ballot = _ballot(request, pk, perms.can_manage_ballot)
     if ballot.status != DRAFT:
         messages.error(
             request,
@@ -372,37 +411,29 @@ def ballot_edit(request: HttpRequest, pk: int) -> HttpResponse:
         voters=selectors.voting_members(ballot.body),
         office=selectors.office_choices(ballot.body),
     )
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            follower = data["follower"]
-            try:
-                services.ballot_update(
-                    actor=user,
-                    ballot=ballot,
-                    title=data["title"],
-                    questions=data["questions"],
-                    recipients=list(data["recipients"]),
-                    deadline_at=form.deadline(),
-                    follower=follower.user if follower is not None else None,
-                    version=data["version"],
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc.message))
-            else:
-                messages.success(request, _("Đã lưu dự thảo phiếu."))
-                return _detail(ballot)
-        return render(request, "ballots/edit.html", {"ballot": ballot, "form": form}, status=400)
-    return render(request, "ballots/edit.html", {"ballot": ballot, "form": form})
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        follower = data["follower"]
+        services.ballot_update(
+            actor=user,
+            ballot=ballot,
+            title=data["title"],
+            questions=data["questions"],
+            recipients=list(data["recipients"]),
+            deadline_at=form.deadline(),
+            follower=follower.user if follower is not None else None,
+            version=data["version"],
+        )
+        messages.success(request, _("Đã lưu dự thảo phiếu."))
+        return _detail(ballot)
+
+    return _form_page(request, "ballots/edit.html", {"ballot": ballot, "form": form}, act)
 
 
 @require_POST
 @login_required
 def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
-    if not perms.can_manage_ballot(user, ballot):
-        raise PermissionDenied
+    user, ballot = _ballot(request, pk, perms.can_manage_ballot)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -419,8 +450,7 @@ def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ballot_review(request: HttpRequest, pk: int) -> HttpResponse:
     """A reviewer (or the chair) passes the draft on, or returns it with a reason."""
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
+    user, ballot = _ballot(request, pk)
     returning = request.POST.get("action") == "return"
     at_chair = ballot.status == AWAITING_APPROVAL
     allowed = (
@@ -459,10 +489,7 @@ def ballot_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ballot_approve(request: HttpRequest, pk: int) -> HttpResponse:
     """The chair asks to sign the approval; the step-up page confirms it."""
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
-    if not perms.can_approve_ballot(user, ballot):
-        raise PermissionDenied
+    user, ballot = _ballot(request, pk, perms.can_approve_ballot)
     try:
         sign = services.ballot_approval_request(
             actor=user, ballot=ballot, session_key=request.session.session_key
@@ -479,59 +506,38 @@ def ballot_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def ballot_approve_finish(request: HttpRequest, pk: int, challenge_id: int) -> HttpResponse:
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
+    user, ballot = _ballot(request, pk)
     if ballot.approval_statement_id is not None and ballot.chair_id == user.pk:
         return _detail(ballot)
     if not perms.can_approve_ballot(user, ballot):
         raise PermissionDenied
-    try:
-        services.ballot_approve(
-            actor=user,
-            ballot=ballot,
-            session_key=request.session.session_key,
-            challenge_id=challenge_id,
-            content=_kept(request, challenge_id),
-        )
-    except DomainError as exc:
-        return _refused(request, exc, ballot)
-    _forget(request, challenge_id)
-    messages.success(request, _("Đã ký phê duyệt. Phiếu đã được gửi các thành viên."))
-    return _detail(ballot)
+    return _sign_finish(
+        request,
+        ballot,
+        challenge_id,
+        services.ballot_approve,
+        _("Đã ký phê duyệt. Phiếu đã được gửi các thành viên."),
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def ballot_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
-    if not perms.can_withdraw_ballot(user, ballot):
-        raise PermissionDenied
+    user, ballot = _ballot(request, pk, perms.can_withdraw_ballot)
     form = ReasonForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.ballot_withdraw(
-                    actor=user, ballot=ballot, reason=form.cleaned_data["reason"]
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc.message))
-            else:
-                messages.success(request, _("Đã rút phiếu."))
-                return _detail(ballot)
-        return render(
-            request, "ballots/withdraw.html", {"ballot": ballot, "form": form}, status=400
-        )
-    return render(request, "ballots/withdraw.html", {"ballot": ballot, "form": form})
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        services.ballot_withdraw(actor=user, ballot=ballot, reason=data["reason"])
+        messages.success(request, _("Đã rút phiếu."))
+        return _detail(ballot)
+
+    return _form_page(request, "ballots/withdraw.html", {"ballot": ballot, "form": form}, act)
 
 
 @require_POST
 @login_required
 def ballot_correct(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
-    if not perms.can_manage_ballot(user, ballot):
-        raise PermissionDenied
+    user, ballot = _ballot(request, pk, perms.can_manage_ballot)
     try:
         new = services.ballot_correct(actor=user, ballot=ballot)
     except DomainError as exc:
@@ -550,8 +556,7 @@ def ballot_correct(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _seat(request: HttpRequest, pk: int, seat: int) -> tuple[Ballot, Any, selectors.Capacity]:
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
+    user, ballot = _ballot(request, pk)
     recipient = selectors.recipient_of(ballot, seat)
     capacity = selectors.capacity_for(user, recipient)
     if capacity is None:
@@ -680,8 +685,7 @@ def attachment(request: HttpRequest, pk: int, answer_id: int) -> HttpResponse:
     from ecabinet.documents.services import version_bytes
     from ecabinet.documents.views import MIME
 
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
+    user, ballot = _ballot(request, pk)
     row = (
         Answer.objects.filter(ballot=ballot, pk=answer_id, attachment__isnull=False)
         .select_related("recipient", "attachment")
@@ -712,8 +716,7 @@ def statement(request: HttpRequest, pk: int, statement_id: uuid.UUID) -> HttpRes
     from ecabinet.signatures.models import SignedStatement
     from ecabinet.signatures.statements import statement_export
 
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
+    user, ballot = _ballot(request, pk)
     row = SignedStatement.objects.filter(
         pk=statement_id, object_type=services.OBJECT_TYPE, object_id=str(ballot.pk)
     ).first()
@@ -741,10 +744,7 @@ def statement(request: HttpRequest, pk: int, statement_id: uuid.UUID) -> HttpRes
 @login_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     """The live tally against more than half of ALL members; who opened the dossier."""
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
-    if not perms.can_view_results(user, ballot):
-        raise PermissionDenied
+    user, ballot = _ballot(request, pk, perms.can_view_results)
     tally = selectors.tally_of(ballot)
     context = {
         "ballot": ballot,
@@ -766,10 +766,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def ballot_close(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
-    if not perms.can_manage_ballot(user, ballot):
-        raise PermissionDenied
+    user, ballot = _ballot(request, pk, perms.can_manage_ballot)
     try:
         services.ballot_close(actor=user, ballot=ballot)
     except DomainError as exc:
@@ -783,10 +780,7 @@ def ballot_close(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     """The leader of the Office prepares and signs the summary report."""
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
-    if not perms.can_sign_report(user, ballot):
-        raise PermissionDenied
+    user, ballot = _ballot(request, pk, perms.can_sign_report)
     if request.method == "POST":
         try:
             challenge, _report = services.report_sign_request(
@@ -808,31 +802,24 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def report_finish(request: HttpRequest, pk: int, challenge_id: int) -> HttpResponse:
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
-    if not perms.can_sign_report(user, ballot):
-        raise PermissionDenied
+    _reader, ballot = _ballot(request, pk, perms.can_sign_report)
     if Report.objects.filter(ballot=ballot, signed_at__isnull=False).exists():
         return _detail(ballot)
-    try:
-        services.report_sign(
-            actor=user,
-            ballot=ballot,
-            session_key=request.session.session_key,
-            challenge_id=challenge_id,
-        )
-    except DomainError as exc:
-        return _refused(request, exc, ballot)
-    messages.success(request, _("Đã ký báo cáo tổng hợp ý kiến."))
-    return _detail(ballot)
+    return _sign_finish(
+        request,
+        ballot,
+        challenge_id,
+        services.report_sign,
+        _("Đã ký báo cáo tổng hợp ý kiến."),
+        with_content=False,
+    )
 
 
 @require_safe
 @login_required
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The signed summary report, for the Office, the chair and the members asked."""
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
+    _reader, ballot = _ballot(request, pk)
     row = Report.objects.filter(ballot=ballot, signed_at__isnull=False).first()
     if row is None:
         raise Http404
@@ -844,64 +831,37 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The chair records the decision on the report, signed."""
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
-    if not perms.can_decide_ballot(user, ballot):
-        raise PermissionDenied
+    user, ballot = _ballot(request, pk, perms.can_decide_ballot)
     form = DecisionForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                sign = services.decision_request(
-                    actor=user,
-                    ballot=ballot,
-                    text=form.cleaned_data["text"],
-                    session_key=request.session.session_key,
-                )
-            except DomainError as exc:
-                form.add_error(None, str(exc.message))
-            else:
-                _keep(request, sign.challenge.pk, sign.content)
-                finish = reverse(
-                    "ballots:decide_finish",
-                    kwargs={"pk": ballot.pk, "challenge_id": sign.challenge.pk},
-                )
-                return _to_stepup(sign.challenge.pk, finish)
-        status = 400
-    else:
-        status = 200
-    return render(
-        request,
-        "ballots/decide.html",
-        {
-            "ballot": ballot,
-            "form": form,
-            "tally": selectors.tally_of(ballot),
-            "ready": ballot.status == SUMMARISED,
-        },
-        status=status,
-    )
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        sign = services.decision_request(
+            actor=user,
+            ballot=ballot,
+            text=data["text"],
+            session_key=request.session.session_key,
+        )
+        _keep(request, sign.challenge.pk, sign.content)
+        finish = reverse(
+            "ballots:decide_finish", kwargs={"pk": ballot.pk, "challenge_id": sign.challenge.pk}
+        )
+        return _to_stepup(sign.challenge.pk, finish)
+
+    context = {
+        "ballot": ballot,
+        "form": form,
+        "tally": selectors.tally_of(ballot),
+        "ready": ballot.status == SUMMARISED,
+    }
+    return _form_page(request, "ballots/decide.html", context, act)
 
 
 @require_safe
 @login_required
 def decide_finish(request: HttpRequest, pk: int, challenge_id: int) -> HttpResponse:
-    user = _user(request)
-    ballot = selectors.ballot_for(user, pk)
-    if not perms.can_decide_ballot(user, ballot):
-        raise PermissionDenied
+    _reader, ballot = _ballot(request, pk, perms.can_decide_ballot)
     if Decision.objects.filter(ballot=ballot).exists():
         return _detail(ballot)
-    try:
-        services.decision_record(
-            actor=user,
-            ballot=ballot,
-            session_key=request.session.session_key,
-            challenge_id=challenge_id,
-            content=_kept(request, challenge_id),
-        )
-    except DomainError as exc:
-        return _refused(request, exc, ballot)
-    _forget(request, challenge_id)
-    messages.success(request, _("Đã ký và ghi nhận quyết định."))
-    return _detail(ballot)
+    return _sign_finish(
+        request, ballot, challenge_id, services.decision_record, _("Đã ký và ghi nhận quyết định.")
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
 from cryptography import x509
@@ -354,6 +354,81 @@ def _signing_extensions(
     return extensions
 
 
+@dataclass(frozen=True)
+class _Leaf:
+    """A signing certificate just issued by the issuing CA, its key in a key store."""
+
+    certificate: x509.Certificate
+    issuing: CertificateAuthority
+    key_store: str
+    key_ref: str
+
+    def fields(self) -> dict[str, Any]:
+        """The columns a certificate row of either kind takes from it."""
+        return {
+            "ca": self.issuing,
+            "serial": format(self.certificate.serial_number, "x"),
+            "certificate_der": self.certificate.public_bytes(serialization.Encoding.DER),
+            "not_before": self.certificate.not_valid_before_utc,
+            "not_after": self.certificate.not_valid_after_utc,
+            "key_store": self.key_store,
+            "key_ref": self.key_ref,
+        }
+
+
+def _issue_leaf(
+    *,
+    subject: x509.Name,
+    key_label: str,
+    usages: list[x509.ObjectIdentifier],
+    key_store: str | None,
+) -> _Leaf:
+    """A new key pair in the key store and its certificate from the issuing CA, valid for
+    MEMBER_YEARS (never beyond the CA's own validity)."""
+    issuing = _require(CertificateAuthority.Role.ISSUING)
+    issuer = _Issuer(load_certificate(issuing.certificate_der), _ca_key(issuing))
+    store = keystores.key_store(key_store)
+    key_ref, public = store.generate(key_label)
+    not_before = timezone.now() - BACKDATE
+    not_after = min(not_before + _years(MEMBER_YEARS), issuer.certificate.not_valid_after_utc)
+    cert = _build(
+        subject=subject,
+        public_key=public,
+        issuer=issuer,
+        self_key=None,
+        not_before=not_before,
+        not_after=not_after,
+        extensions=_signing_extensions(usages),
+    )
+    return _Leaf(cert, issuing, store.kind, key_ref)
+
+
+def _issued(
+    record: MemberCertificate | OrganisationCertificate,
+    leaf: _Leaf,
+    *,
+    actor: User,
+    verb: str,
+    after: dict[str, Any],
+) -> None:
+    """Save the new certificate row and its audit event together."""
+    with transaction.atomic():
+        record.save(force_insert=True)
+        audit_append(
+            actor=actor,
+            verb=verb,
+            obj=record,
+            body=record.body_id,
+            after={
+                **after,
+                "serial": record.serial,
+                "subject": leaf.certificate.subject.rfc4514_string(),
+                "not_after": record.not_after,
+                "key_store": record.key_store,
+            },
+        )
+
+
 def certificate_issue(
     *, actor: User, membership: Membership, key_store: str | None = None
 ) -> MemberCertificate:
@@ -384,66 +459,38 @@ def certificate_issue(
             ),
             code="duplicate",
         )
-    issuing = _require(CertificateAuthority.Role.ISSUING)
-    issuer = _Issuer(load_certificate(issuing.certificate_der), _ca_key(issuing))
-    store = keystores.key_store(key_store)
     title = membership.title.name if membership.title else ""
     full_name = user.full_name or user.username
-    key_ref, public = store.generate(f"member-{user.pk}-{body.pk}")
-    not_before = now - BACKDATE
-    not_after = min(not_before + _years(MEMBER_YEARS), issuer.certificate.not_valid_after_utc)
-    extensions = _signing_extensions([DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION])
-    subject = _name(full_name, organisation=body.name, title=title)
-    cert = _build(
-        subject=subject,
-        public_key=public,
-        issuer=issuer,
-        self_key=None,
-        not_before=not_before,
-        not_after=not_after,
-        extensions=extensions,
+    leaf = _issue_leaf(
+        subject=_name(full_name, organisation=body.name, title=title),
+        key_label=f"member-{user.pk}-{body.pk}",
+        usages=[DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION],
+        key_store=key_store,
     )
     record = MemberCertificate(
         user=user,
         body=body,
-        ca=issuing,
-        serial=format(cert.serial_number, "x"),
         subject_summary=", ".join(p for p in (full_name, title, body.name) if p)[:500],
-        certificate_der=cert.public_bytes(serialization.Encoding.DER),
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-        key_store=store.kind,
-        key_ref=key_ref,
         issued_by=actor,
+        **leaf.fields(),
     )
-    with transaction.atomic():
-        record.save(force_insert=True)
-        audit_append(
-            actor=actor,
-            verb="signatures.certificate_issued",
-            obj=record,
-            body=body,
-            after={
-                "user": user.pk,
-                "serial": record.serial,
-                "subject": cert.subject.rfc4514_string(),
-                "not_after": record.not_after,
-                "key_store": record.key_store,
-            },
-        )
+    _issued(
+        record, leaf, actor=actor, verb="signatures.certificate_issued", after={"user": user.pk}
+    )
     return record
 
 
-def certificate_revoke(
-    *, actor: User, certificate: MemberCertificate, reason: str
-) -> MemberCertificate:
-    """Revoke a certificate from now on; it is listed in the CRL and can no longer sign."""
+_Revocable = TypeVar("_Revocable", MemberCertificate, OrganisationCertificate)
+
+
+def _revoke(*, actor: User, certificate: _Revocable, reason: str, verb: str) -> _Revocable:
+    """Revoke a certificate of either kind from now on, publish the CRL, audit it."""
     if not can_revoke_certificate(actor, certificate):
         raise PermissionDenied
     if reason not in RevocationReason.values:
         raise DomainError(_("Lý do thu hồi không hợp lệ."))
     with transaction.atomic():
-        locked = MemberCertificate.objects.select_for_update().get(pk=certificate.pk)
+        locked = type(certificate).objects.select_for_update().get(pk=certificate.pk)
         if locked.revoked_at is not None:
             raise DomainError(_("Chứng thư số này đã bị thu hồi."), code="unchanged")
         locked.revoked_at = timezone.now()
@@ -452,13 +499,22 @@ def certificate_revoke(
         crl_publish(locked.ca if locked.ca.active else None)
         audit_append(
             actor=actor,
-            verb="signatures.certificate_revoked",
+            verb=verb,
             obj=locked,
             body=locked.body_id,
             before={"revoked_at": None},
             after={"serial": locked.serial, "revoked_at": locked.revoked_at, "reason": reason},
         )
     return locked
+
+
+def certificate_revoke(
+    *, actor: User, certificate: MemberCertificate, reason: str
+) -> MemberCertificate:
+    """Revoke a certificate from now on; it is listed in the CRL and can no longer sign."""
+    return _revoke(
+        actor=actor, certificate=certificate, reason=reason, verb="signatures.certificate_revoked"
+    )
 
 
 # --- bodies' organisational certificates (the digital seal) ---------------------------------
@@ -500,48 +556,19 @@ def organisation_certificate_issue(
             _("Cơ quan đã có chứng thư số còn hiệu lực; thu hồi chứng thư đó trước khi cấp mới."),
             code="duplicate",
         )
-    issuing = _require(CertificateAuthority.Role.ISSUING)
-    issuer = _Issuer(load_certificate(issuing.certificate_der), _ca_key(issuing))
-    store = keystores.key_store(key_store)
-    key_ref, public = store.generate(f"body-{body.pk}")
-    now = timezone.now()
-    not_before = now - BACKDATE
-    not_after = min(not_before + _years(MEMBER_YEARS), issuer.certificate.not_valid_after_utc)
-    cert = _build(
+    leaf = _issue_leaf(
         subject=_name(common_name, organisation=body.name),
-        public_key=public,
-        issuer=issuer,
-        self_key=None,
-        not_before=not_before,
-        not_after=not_after,
-        extensions=_signing_extensions([DOCUMENT_SIGNING]),
+        key_label=f"body-{body.pk}",
+        usages=[DOCUMENT_SIGNING],
+        key_store=key_store,
     )
     record = OrganisationCertificate(
         body=body,
-        ca=issuing,
-        serial=format(cert.serial_number, "x"),
         subject_summary=", ".join(dict.fromkeys((common_name, body.name)))[:500],
-        certificate_der=cert.public_bytes(serialization.Encoding.DER),
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-        key_store=store.kind,
-        key_ref=key_ref,
         issued_by=actor,
+        **leaf.fields(),
     )
-    with transaction.atomic():
-        record.save(force_insert=True)
-        audit_append(
-            actor=actor,
-            verb="signatures.organisation_certificate_issued",
-            obj=record,
-            body=body,
-            after={
-                "serial": record.serial,
-                "subject": cert.subject.rfc4514_string(),
-                "not_after": record.not_after,
-                "key_store": record.key_store,
-            },
-        )
+    _issued(record, leaf, actor=actor, verb="signatures.organisation_certificate_issued", after={})
     return record
 
 
@@ -549,27 +576,12 @@ def organisation_certificate_revoke(
     *, actor: User, certificate: OrganisationCertificate, reason: str
 ) -> OrganisationCertificate:
     """Revoke a body's certificate from now on; listed in the CRL, it seals no more."""
-    if not can_revoke_certificate(actor, certificate):
-        raise PermissionDenied
-    if reason not in RevocationReason.values:
-        raise DomainError(_("Lý do thu hồi không hợp lệ."))
-    with transaction.atomic():
-        locked = OrganisationCertificate.objects.select_for_update().get(pk=certificate.pk)
-        if locked.revoked_at is not None:
-            raise DomainError(_("Chứng thư số này đã bị thu hồi."), code="unchanged")
-        locked.revoked_at = timezone.now()
-        locked.revocation_reason = reason
-        locked.save(update_fields=["revoked_at", "revocation_reason"])
-        crl_publish(locked.ca if locked.ca.active else None)
-        audit_append(
-            actor=actor,
-            verb="signatures.organisation_certificate_revoked",
-            obj=locked,
-            body=locked.body_id,
-            before={"revoked_at": None},
-            after={"serial": locked.serial, "revoked_at": locked.revoked_at, "reason": reason},
-        )
-    return locked
+    return _revoke(
+        actor=actor,
+        certificate=certificate,
+        reason=reason,
+        verb="signatures.organisation_certificate_revoked",
+    )
 
 
 def _crl_build(issuing: CertificateAuthority, now: datetime) -> tuple[int, bytes]:
