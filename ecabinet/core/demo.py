@@ -306,6 +306,9 @@ def load_demo() -> int:
             )
     _signing_material(admin=User.objects.get(username="quantri"), bodies=(gov, province))
     _documents(gov)
+    from ecabinet.ballots.demo import load_demo_ballots
+
+    load_demo_ballots(gov)
     return builder.count
 
 
