@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import rfc8785
-from asgiref.sync import async_to_sync
 from asn1crypto import cms  # type: ignore[import-untyped]
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
@@ -39,6 +38,7 @@ from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from ecabinet.audit.services import audit_append
 from ecabinet.core.errors import DomainError
 from ecabinet.signatures import cmscheck, trustpaths
+from ecabinet.signatures.aio import run_sync
 from ecabinet.signatures.ca import chain_of, check_can_sign, crl_der, signer_for
 from ecabinet.signatures.models import MemberCertificate, SignedStatement
 
@@ -214,7 +214,8 @@ def statement_sign(
     signed_at = timezone.now()
     signer = signer_for(certificate, at=signed_at)
     content = cms.ContentInfo({"content_type": "data", "content": data})
-    signed = async_to_sync(signer.async_sign_general_data)(
+    signed = run_sync(
+        signer.async_sign_general_data,
         content,
         "sha256",
         detached=True,

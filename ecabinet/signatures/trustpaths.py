@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from asgiref.sync import async_to_sync
 from asn1crypto import x509 as asn1_x509  # type: ignore[import-untyped]
 from pyhanko.sign.validation.status import StandardCMSSignatureStatus
 from pyhanko_certvalidator import ValidationContext
@@ -28,6 +27,7 @@ from pyhanko_certvalidator.errors import PathError, ValidationError
 from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.validate import async_validate_path
 
+from ecabinet.signatures.aio import run_sync
 from ecabinet.signatures.memo import BoundedCache
 
 # pyhanko-certvalidator's default tolerance for validity periods (ValidationContext).
@@ -164,8 +164,6 @@ def certified_paths(
         def load(ders: Iterable[bytes]) -> list[asn1_x509.Certificate]:
             return [asn1_x509.Certificate.load(der) for der in sorted(ders)]
 
-        return async_to_sync(_certify)(
-            asn1_x509.Certificate.load(signer), load(key[1]), load(key[2])
-        )
+        return run_sync(_certify, asn1_x509.Certificate.load(signer), load(key[1]), load(key[2]))
 
     return PATHS.get_or_compute(key, certify)
