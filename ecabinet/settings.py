@@ -160,18 +160,24 @@ def _databases() -> dict[str, Any]:
 DATABASES = _databases()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Parallel test workers (pytest-xdist) each get their own test database, whose rows share
+# ids with the other worker's: their Redis groups and cache keys must not meet either.
+REDIS_PREFIX = env_str("ECABINET_REDIS_PREFIX", "ecab") + (
+    f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
+)
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("ECABINET_REDIS_PREFIX", "ecab")},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("ECABINET_REDIS_PREFIX", "ecab"),
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:

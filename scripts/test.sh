@@ -25,7 +25,7 @@ env -u DATABASE_URL -u REDIS_URL $V/ecabinet makemigrations --check --dry-run
 
 banner "tests: embedded shape (SQLite WAL, in-memory channel layer)"
 env -u DATABASE_URL -u REDIS_URL ECABINET_ARTIFACTS="$ARTIFACTS/sqlite" \
-  $V/pytest "$@"
+  $V/pytest -n "${ECABINET_TEST_WORKERS:-2}" "$@"
 
 reachable() {
   $V/python - "$1" "$2" <<'PY'
@@ -44,7 +44,7 @@ if reachable 127.0.0.1 5432 && reachable 127.0.0.1 6379; then
     ALLOWED_HOSTS=ecabinet.example.org $V/ecabinet check --deploy --fail-level WARNING
   banner "tests: scale shape (PostgreSQL, Redis channel layer)"
   DATABASE_URL="$PG_URL" REDIS_URL="$REDIS" ECABINET_REDIS_PREFIX="ecab-test-$$" \
-    ECABINET_ARTIFACTS="$ARTIFACTS/postgres" $V/pytest "$@"
+    ECABINET_ARTIFACTS="$ARTIFACTS/postgres" $V/pytest -n "${ECABINET_TEST_WORKERS:-2}" "$@"
 elif [ -n "${CI:-}" ]; then
   loud "CI: PostgreSQL (127.0.0.1:5432) or Redis (127.0.0.1:6379) is not reachable"
   exit 1
