@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ecabinet.ballots import views
+from ecabinet.ballots import stats_views, views
 
 app_name = "ballots"
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
     path("co-quan/<slug:code>/trinh/", views.ballot_create, name="create"),
     path("co-quan/<slug:code>/cau-hinh/", views.ballot_settings, name="settings"),
     path("co-quan/<slug:code>/tro-ly/", views.assistants, name="assistants"),
+    # A body's statistics over a period, and their exports.
+    path("co-quan/<slug:code>/thong-ke/", stats_views.statistics, name="statistics"),
+    path("co-quan/<slug:code>/thong-ke/csv/", stats_views.export_csv, name="statistics_csv"),
+    path("co-quan/<slug:code>/thong-ke/xlsx/", stats_views.export_xlsx, name="statistics_xlsx"),
+    path("co-quan/<slug:code>/thong-ke/pdf/", stats_views.export_pdf, name="statistics_pdf"),
     path(
         "co-quan/<slug:code>/tro-ly/<int:pk>/thu-hoi/",
         views.assistant_revoke,

@@ -91,7 +91,7 @@ class Chart:
         return self.axis_y + 18
 
 
-def _nice_step(top: float) -> float:
+def nice_step(top: float) -> float:
     """A step of 1, 2 or 5 times a power of ten giving four to eight ticks."""
     raw = top / 5
     power = float(10 ** math.floor(math.log10(raw)))
@@ -101,7 +101,8 @@ def _nice_step(top: float) -> float:
     return 10 * power
 
 
-def _short(name: str) -> str:
+def short_label(name: str) -> str:
+    """The name, cut to fit the label column of a chart."""
     return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1].rstrip() + "…"
 
 
@@ -114,7 +115,7 @@ def handling_chart(people: list[Figures]) -> Chart | None:
     in_days = worst > timedelta(hours=72)
     scale_unit = 86400.0 if in_days else 3600.0
     top_value = max(worst.total_seconds() / scale_unit, 1.0)
-    step = _nice_step(top_value)
+    step = nice_step(top_value)
     axis_max = math.ceil(top_value / step) * step
     per_unit = PLOT_WIDTH / axis_max
 
@@ -128,7 +129,7 @@ def handling_chart(people: list[Figures]) -> Chart | None:
         bars.append(
             Bar(
                 name=person.name,
-                label=_short(person.name),
+                label=short_label(person.name),
                 y=TOP + row * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) // 2,
                 width=max(x_of(person.average), 1.0),
                 worst_x=LABEL_WIDTH + x_of(person.worst),

@@ -67,7 +67,8 @@ def unit_rows(dashboard: Dashboard) -> list[list[Any]]:
     return [[r[0], *r[2:]] for r in rows]
 
 
-def _safe_text(value: Any) -> Any:
+def safe_text(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run as a formula (a leading apostrophe)."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
@@ -79,7 +80,7 @@ def export_csv(dashboard: Dashboard) -> bytes:
     writer = csv.writer(out)
     writer.writerow(headers(dashboard, first=_("Họ và tên")))
     for row in people_rows(dashboard):
-        writer.writerow(["" if v is None else _safe_text(v) for v in row])
+        writer.writerow(["" if v is None else safe_text(v) for v in row])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -89,10 +90,10 @@ def export_xlsx(dashboard: Dashboard) -> bytes:
     people = workbook.active
     assert people is not None
     people.title = _("Theo người")[:31]
-    _fill(people, headers(dashboard, first=_("Họ và tên")), people_rows(dashboard))
+    fill_sheet(people, headers(dashboard, first=_("Họ và tên")), people_rows(dashboard))
     units = workbook.create_sheet(_("Theo đơn vị")[:31])
     unit_headers = headers(dashboard, first=_("Đơn vị"))
-    _fill(units, [unit_headers[0], *unit_headers[2:]], unit_rows(dashboard))
+    fill_sheet(units, [unit_headers[0], *unit_headers[2:]], unit_rows(dashboard))
     workbook.properties.title = _("Thời gian xử lý công việc từ %(start)s đến %(end)s") % {
         "start": dashboard.period.start.strftime("%d/%m/%Y"),
         "end": dashboard.period.end.strftime("%d/%m/%Y"),
@@ -103,7 +104,8 @@ def export_xlsx(dashboard: Dashboard) -> bytes:
     return buffer.getvalue()
 
 
-def _fill(sheet: Any, header: list[str], rows: list[list[Any]]) -> None:
+def fill_sheet(sheet: Any, header: list[str], rows: list[list[Any]]) -> None:
+    """A bold header row, then the rows; text cells are stored as text, never formulas."""
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -302,3 +302,32 @@ CASES = [
         kwargs=lambda w: {"pk": _open(w).pk, "challenge_id": 1},
     ),
 ]
+
+# The body's statistics: the Office, the chair and the admin see everyone's; a member with a
+# seat sees their own; deputies, agencies and observers have none (403); another body: 404.
+STATISTICS = everyone(
+    403, office=200, chair=200, member=200, admin=200, outsider=404, anonymous=302
+)
+STATISTICS_BAD_PERIOD = {
+    persona: 400 if status == 200 else status for persona, status in STATISTICS.items()
+}
+CASES += [
+    Case("ballots:statistics", STATISTICS, kwargs=_code),
+    Case(
+        "ballots:statistics",
+        STATISTICS_BAD_PERIOD,
+        kwargs=_code,
+        data=lambda w: {"tu": "31/02/2026"},
+        note="+bad-period",
+    ),
+    Case("ballots:statistics_csv", STATISTICS, kwargs=_code),
+    Case(
+        "ballots:statistics_csv",
+        STATISTICS_BAD_PERIOD,
+        kwargs=_code,
+        data=lambda w: {"bang": "khong-co"},
+        note="+bad-table",
+    ),
+    Case("ballots:statistics_xlsx", STATISTICS, kwargs=_code),
+    Case("ballots:statistics_pdf", STATISTICS, kwargs=_code),
+]
