@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "ecabinet.documents",
     "ecabinet.tracking",
     "ecabinet.ballots",
+    "ecabinet.meetings",
 ]
 
 MIDDLEWARE = [

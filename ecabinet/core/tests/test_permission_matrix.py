@@ -22,6 +22,7 @@ APPS = [
     "documents",
     "tracking",
     "ballots",
+    "meetings",
 ]
 # Namespaces that are Django's own, not views of ours.
 FOREIGN = {"admin"}

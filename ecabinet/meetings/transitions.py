@@ -1,0 +1,68 @@
+"""The meeting's and the agenda item's state machines (DESIGN.md, "Meeting"), as data.
+
+Meeting: draft → scheduled (invitations out) → documents_published → in_session →
+adjourned → closed; cancelled from any state before the session opens.
+
+Agenda item: planned → positions_open → consent | discussion → in_discussion → voting →
+concluded. Preparation (this app's services) only moves meetings up to
+``documents_published`` and cancels them; the other rows are the contract the live session
+and the positions step build on.
+"""
+
+from __future__ import annotations
+
+from ecabinet.core.transitions import StateMachine
+
+DRAFT = "draft"
+SCHEDULED = "scheduled"
+DOCUMENTS_PUBLISHED = "documents_published"
+IN_SESSION = "in_session"
+ADJOURNED = "adjourned"
+CLOSED = "closed"
+CANCELLED = "cancelled"
+
+# The agenda, its papers and the invitation answers change only before the session opens.
+PREPARING = (DRAFT, SCHEDULED, DOCUMENTS_PUBLISHED)
+# Invitations are out: the members have been asked and may answer.
+INVITED = (SCHEDULED, DOCUMENTS_PUBLISHED)
+# Observers read a meeting once its papers are published.
+PUBLISHED = (DOCUMENTS_PUBLISHED, IN_SESSION, ADJOURNED, CLOSED)
+
+MACHINE = StateMachine.build(
+    "meeting",
+    {
+        # The Office sends the invitations (giấy mời) to every voting member.
+        "invite": ([DRAFT], SCHEDULED),
+        # The approved papers are released to everyone invited.
+        "publish_documents": ([SCHEDULED], DOCUMENTS_PUBLISHED),
+        # The live session (built later): open, adjourn, resume, close.
+        "open": ([SCHEDULED, DOCUMENTS_PUBLISHED], IN_SESSION),
+        "adjourn": ([IN_SESSION], ADJOURNED),
+        "resume": ([ADJOURNED], IN_SESSION),
+        "close": ([IN_SESSION, ADJOURNED], CLOSED),
+        "cancel": ([DRAFT, SCHEDULED, DOCUMENTS_PUBLISHED], CANCELLED),
+    },
+)
+
+ITEM_PLANNED = "planned"
+ITEM_POSITIONS_OPEN = "positions_open"
+ITEM_CONSENT = "consent"
+ITEM_DISCUSSION = "discussion"
+ITEM_IN_DISCUSSION = "in_discussion"
+ITEM_VOTING = "voting"
+ITEM_CONCLUDED = "concluded"
+
+ITEM_MACHINE = StateMachine.build(
+    "agenda_item",
+    {
+        # Members state their position (no objection / comment / object) before the meeting.
+        "open_positions": ([ITEM_PLANNED], ITEM_POSITIONS_OPEN),
+        # At the cut-off an item nobody objects to goes to the consent block, the others to
+        # discussion; the chair may still move a consent item to discussion.
+        "to_consent": ([ITEM_POSITIONS_OPEN], ITEM_CONSENT),
+        "to_discussion": ([ITEM_PLANNED, ITEM_POSITIONS_OPEN, ITEM_CONSENT], ITEM_DISCUSSION),
+        "start_discussion": ([ITEM_DISCUSSION], ITEM_IN_DISCUSSION),
+        "start_vote": ([ITEM_IN_DISCUSSION], ITEM_VOTING),
+        "conclude": ([ITEM_CONSENT, ITEM_IN_DISCUSSION, ITEM_VOTING], ITEM_CONCLUDED),
+    },
+)
