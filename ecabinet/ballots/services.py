@@ -69,6 +69,7 @@ from ecabinet.ballots.transitions import (
 )
 from ecabinet.bodies.models import Body, Membership, Role
 from ecabinet.bodies.permissions import VOTING_ROLES, holds_seat
+from ecabinet.core.body_settings import body_settings_update
 from ecabinet.core.calendar import add_working_days, is_working_day
 from ecabinet.core.dates import VN_TZ, format_decree_datetime
 from ecabinet.core.errors import DomainError, InvalidTransition
@@ -238,37 +239,18 @@ def ballot_settings_update(
         )
     if non_answer_rule not in NonAnswerRule.values:
         raise DomainError(_("Cách tính thành viên không trả lời không hợp lệ."), code="bad_rule")
-    route = clean_route(review_route)
-    with transaction.atomic():
-        row, created = BallotSettings.objects.select_for_update().get_or_create(body=body)
-        if not created and row.version != version:
-            raise DomainError(
-                _("Cấu hình vừa được người khác thay đổi. Tải lại trang rồi thử lại."),
-                code="stale",
-            )
-        before = {
-            "answer_working_days": row.answer_working_days,
-            "non_answer_rule": row.non_answer_rule,
-            "review_route": row.review_route,
-        }
-        row.answer_working_days = answer_working_days
-        row.non_answer_rule = non_answer_rule
-        row.review_route = route
-        row.version = row.version + 1 if not created else 1
-        row.save()
-        audit_append(
-            actor=actor,
-            verb="ballots.settings_update",
-            obj=row,
-            body=body,
-            before=None if created else before,
-            after={
-                "answer_working_days": answer_working_days,
-                "non_answer_rule": non_answer_rule,
-                "review_route": route,
-            },
-        )
-    return row
+    return body_settings_update(
+        BallotSettings,
+        actor=actor,
+        body=body,
+        values={
+            "answer_working_days": answer_working_days,
+            "non_answer_rule": non_answer_rule,
+            "review_route": clean_route(review_route),
+        },
+        version=version,
+        verb="ballots.settings_update",
+    )
 
 
 # --- Deadlines -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from ecabinet.audit.services import audit_append
 from ecabinet.bodies.models import Body, Delegation, Mandate, MeetingType, Membership, Room, Unit
 from ecabinet.bodies.permissions import VOTING_ROLES
+from ecabinet.core.body_settings import body_settings_update
 from ecabinet.core.dates import format_decree_datetime
 from ecabinet.core.errors import DomainError, InvalidTransition
 from ecabinet.meetings import ledger
@@ -197,37 +198,19 @@ def meeting_settings_update(
             _("Tỷ lệ tối thiểu phải là một phân số từ 1/100 đến 1 (tử số không lớn hơn mẫu số)."),
             code="bad_quorum",
         )
-    with transaction.atomic():
-        row, created = MeetingSettings.objects.select_for_update().get_or_create(body=body)
-        if not created and row.version != version:
-            raise DomainError(
-                _("Cấu hình vừa được người khác thay đổi. Tải lại trang rồi thử lại."),
-                code="stale",
-            )
-        before = {
-            "invitation_days": row.invitation_days,
-            "positions_cutoff_hours": row.positions_cutoff_hours,
-            "quorum": [row.quorum_numerator, row.quorum_denominator],
-        }
-        row.invitation_days = invitation_days
-        row.positions_cutoff_hours = positions_cutoff_hours
-        row.quorum_numerator = quorum_numerator
-        row.quorum_denominator = quorum_denominator
-        row.version = 1 if created else row.version + 1
-        row.save()
-        audit_append(
-            actor=actor,
-            verb="meetings.settings_update",
-            obj=row,
-            body=body,
-            before=None if created else before,
-            after={
-                "invitation_days": invitation_days,
-                "positions_cutoff_hours": positions_cutoff_hours,
-                "quorum": [quorum_numerator, quorum_denominator],
-            },
-        )
-    return row
+    return body_settings_update(
+        MeetingSettings,
+        actor=actor,
+        body=body,
+        values={
+            "invitation_days": invitation_days,
+            "positions_cutoff_hours": positions_cutoff_hours,
+            "quorum_numerator": quorum_numerator,
+            "quorum_denominator": quorum_denominator,
+        },
+        version=version,
+        verb="meetings.settings_update",
+    )
 
 
 # --- The meeting ---------------------------------------------------------------------------

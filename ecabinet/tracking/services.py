@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 from ecabinet.audit.services import audit_append
 from ecabinet.bodies.models import Body, Membership, Role
 from ecabinet.bodies.selectors import membership_in
+from ecabinet.core.body_settings import body_settings_update
 from ecabinet.core.dates import format_decree_datetime
 from ecabinet.core.errors import DomainError, InvalidTransition
 from ecabinet.notifications.models import NotificationKind
@@ -487,33 +488,21 @@ def tracking_settings_update(
             _("Ngưỡng tồn đọng phải từ 1 đến %(max)s ngày làm việc.") % {"max": OLD_ITEM_DAYS_MAX},
             code="bad_threshold",
         )
-    stored = [o.as_json() for o in offsets]
-    with transaction.atomic():
-        row, created = TrackingSettings.objects.select_for_update().get_or_create(body=body)
-        if not created and row.version != version:
-            raise DomainError(
-                _("Cấu hình vừa được người khác thay đổi. Tải lại trang rồi thử lại."),
-                code="stale",
-            )
-        before = _settings_values(row)
-        row.remind_before = stored
-        row.at_deadline = at_deadline
-        row.daily_after = daily_after
-        row.escalate_to_office = escalate_to_office
-        row.old_item_days = old_item_days
-        row.version = F("version") + 1
-        row.save()
-        row.refresh_from_db()
-        audit_append(
-            actor=actor,
-            verb="tracking.settings_update",
-            obj=row,
-            body=body,
-            before=None if created else before,
-            after=_settings_values(row),
-        )
-        _replan_open(body, Policy.of(row))
-    return row
+    return body_settings_update(
+        TrackingSettings,
+        actor=actor,
+        body=body,
+        values={
+            "remind_before": [o.as_json() for o in offsets],
+            "at_deadline": at_deadline,
+            "daily_after": daily_after,
+            "escalate_to_office": escalate_to_office,
+            "old_item_days": old_item_days,
+        },
+        version=version,
+        verb="tracking.settings_update",
+        then=lambda row: _replan_open(body, Policy.of(row)),
+    )
 
 
 def _settings_values(row: TrackingSettings) -> dict[str, Any]:

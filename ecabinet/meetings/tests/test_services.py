@@ -629,7 +629,7 @@ def test_settings_update_and_stale_settings(prep: Prep) -> None:
         quorum_denominator=2,
         version=0,
     )
-    assert (row.invitation_days, row.version) == (5, 1)
+    assert (row.invitation_days, row.version) == (5, 2)
     with pytest.raises(DomainError) as exc:
         services.meeting_settings_update(
             actor=office,
