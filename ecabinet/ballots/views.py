@@ -43,6 +43,7 @@ from ecabinet.bodies.models import Body, Membership, Role
 from ecabinet.bodies.permissions import VOTING_ROLES
 from ecabinet.bodies.selectors import body_for, body_list_for
 from ecabinet.core.errors import DomainError
+from ecabinet.core.pages import form_page
 
 SESSION_PREFIX = "ballots.sign."
 
@@ -92,26 +93,6 @@ def _ballot(request: HttpRequest, pk: int, allowed: Any = None) -> tuple[User, B
     if allowed is not None and not allowed(user, ballot):
         raise PermissionDenied
     return user, ballot
-
-
-def _form_page(
-    request: HttpRequest,
-    template: str,
-    context: dict[str, Any],
-    act: Any,
-) -> HttpResponse:
-    """A form page: on a valid POST run ``act(cleaned_data)``, which returns the response
-    (a redirect); a refusal (DomainError) becomes the form's error, and a page with errors
-    answers 400 so that nothing is taken as done."""
-    form = context["form"]
-    if request.method != "POST":
-        return render(request, template, context)
-    if form.is_valid():
-        try:
-            return act(form.cleaned_data)  # type: ignore[no-any-return]
-        except DomainError as exc:
-            form.add_error(None, str(exc.message))
-    return render(request, template, context, status=400)
 
 
 def _sign_finish(
@@ -218,7 +199,7 @@ def ballot_create(request: HttpRequest, code: str) -> HttpResponse:
         )
         return _detail(ballot)
 
-    return _form_page(request, "ballots/create.html", {"body": body, "form": form}, act)
+    return form_page(request, "ballots/create.html", {"body": body, "form": form}, act)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -249,7 +230,7 @@ def ballot_settings(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, _("Đã lưu cấu hình phiếu lấy ý kiến."))
         return redirect("ballots:list", code=body.code)
 
-    return _form_page(request, "ballots/settings.html", {"body": body, "form": form}, act)
+    return form_page(request, "ballots/settings.html", {"body": body, "form": form}, act)
 
 
 def _assistant_candidates(body: Body, principal: Membership | None) -> Any:
@@ -427,7 +408,7 @@ def ballot_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Đã lưu dự thảo phiếu."))
         return _detail(ballot)
 
-    return _form_page(request, "ballots/edit.html", {"ballot": ballot, "form": form}, act)
+    return form_page(request, "ballots/edit.html", {"ballot": ballot, "form": form}, act)
 
 
 @require_POST
@@ -531,7 +512,7 @@ def ballot_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Đã rút phiếu."))
         return _detail(ballot)
 
-    return _form_page(request, "ballots/withdraw.html", {"ballot": ballot, "form": form}, act)
+    return form_page(request, "ballots/withdraw.html", {"ballot": ballot, "form": form}, act)
 
 
 @require_POST
@@ -853,7 +834,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         "tally": selectors.tally_of(ballot),
         "ready": ballot.status == SUMMARISED,
     }
-    return _form_page(request, "ballots/decide.html", context, act)
+    return form_page(request, "ballots/decide.html", context, act)
 
 
 @require_safe

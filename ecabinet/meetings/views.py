@@ -25,6 +25,7 @@ from ecabinet.accounts.models import User
 from ecabinet.bodies.models import Body
 from ecabinet.bodies.selectors import body_for, body_list_for
 from ecabinet.core.errors import DomainError
+from ecabinet.core.pages import form_page
 from ecabinet.meetings import ledger, selectors, services
 from ecabinet.meetings import permissions as perms
 from ecabinet.meetings import transitions as t
@@ -78,22 +79,6 @@ def _item(request: HttpRequest, meeting: Meeting, pk: int) -> AgendaItem:
     if not perms.sees_item(request.user, item):
         raise Http404
     return item
-
-
-def _form_page(
-    request: HttpRequest, template: str, context: dict[str, Any], act: Any
-) -> HttpResponse:
-    """A form page: on a valid POST run ``act(cleaned_data)``, which returns the response; a
-    refusal (DomainError) becomes the form's error, and a page with errors answers 400."""
-    form = context["form"]
-    if request.method != "POST":
-        return render(request, template, context)
-    if form.is_valid():
-        try:
-            return act(form.cleaned_data)  # type: ignore[no-any-return]
-        except DomainError as exc:
-            form.add_error(None, str(exc.message))
-    return render(request, template, context, status=400)
 
 
 def _version(request: HttpRequest) -> int:
@@ -162,7 +147,7 @@ def meeting_create(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, _("Đã tạo cuộc họp. Hãy thêm các nội dung họp."))
         return _detail(meeting)
 
-    return _form_page(request, "meetings/form.html", {"body": body, "form": form}, act)
+    return form_page(request, "meetings/form.html", {"body": body, "form": form}, act)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -187,7 +172,7 @@ def meeting_settings(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, _("Đã lưu cấu hình cuộc họp."))
         return redirect("meetings:list", code=body.code)
 
-    return _form_page(request, "meetings/settings.html", {"body": body, "form": form}, act)
+    return form_page(request, "meetings/settings.html", {"body": body, "form": form}, act)
 
 
 # --- One meeting ---------------------------------------------------------------------------
@@ -277,7 +262,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Đã lưu thông tin cuộc họp."))
         return _detail(meeting)
 
-    return _form_page(
+    return form_page(
         request,
         "meetings/form.html",
         {"body": meeting.body, "meeting": meeting, "form": form},
@@ -309,7 +294,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("meetings:item_add", pk=meeting.pk)
         return _detail(meeting)
 
-    return _form_page(request, "meetings/item_form.html", {"meeting": meeting, "form": form}, act)
+    return form_page(request, "meetings/item_form.html", {"meeting": meeting, "form": form}, act)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -341,7 +326,7 @@ def item_edit(request: HttpRequest, pk: int, item: int) -> HttpResponse:
         messages.success(request, _("Đã lưu nội dung họp."))
         return _detail(meeting)
 
-    return _form_page(
+    return form_page(
         request, "meetings/item_form.html", {"meeting": meeting, "item": row, "form": form}, act
     )
 
@@ -358,7 +343,7 @@ def item_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse:
         messages.success(request, _("Đã xóa nội dung «%(title)s».") % {"title": row.title})
         return _detail(meeting)
 
-    return _form_page(
+    return form_page(
         request, "meetings/item_remove.html", {"meeting": meeting, "item": row, "form": form}, act
     )
 
@@ -498,7 +483,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
         "members": selectors.voting_members(meeting.body),
         "answer_due": ledger.answer_due(meeting),
     }
-    return _form_page(request, "meetings/invite.html", context, act)
+    return form_page(request, "meetings/invite.html", context, act)
 
 
 @require_POST
@@ -559,7 +544,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
         "open": meeting.status in t.INVITED and meeting.ends_at > timezone.now(),
         "answer_due": ledger.answer_due(meeting),
     }
-    return _form_page(request, "meetings/respond.html", context, act)
+    return form_page(request, "meetings/respond.html", context, act)
 
 
 @require_safe
@@ -607,4 +592,4 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Đã hủy cuộc họp; những người được mời đã được thông báo."))
         return _detail(meeting)
 
-    return _form_page(request, "meetings/cancel.html", {"meeting": meeting, "form": form}, act)
+    return form_page(request, "meetings/cancel.html", {"meeting": meeting, "form": form}, act)
