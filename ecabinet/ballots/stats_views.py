@@ -25,6 +25,7 @@ from ecabinet.ballots.stats_charts import choices_chart, timeliness_chart
 from ecabinet.bodies.models import Body
 from ecabinet.bodies.selectors import body_for
 from ecabinet.core.dates import vn_date
+from ecabinet.core.pages import download
 from ecabinet.tracking.forms import PeriodForm
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -120,10 +121,7 @@ def _export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     else:
         data = stats_exports.export_pdf(stats)
         mime = "application/pdf"
-    response = HttpResponse(data, content_type=mime)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download(data, mime, f"{name}.{fmt}")
 
 
 @require_safe

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -43,7 +42,7 @@ from ecabinet.bodies.models import Body, Membership, Role
 from ecabinet.bodies.permissions import VOTING_ROLES
 from ecabinet.bodies.selectors import body_for, body_list_for
 from ecabinet.core.errors import DomainError
-from ecabinet.core.pages import form_page
+from ecabinet.core.pages import download, form_page
 
 SESSION_PREFIX = "ballots.sign."
 
@@ -650,14 +649,6 @@ def answer_finish(request: HttpRequest, pk: int, seat: int, challenge_id: int) -
     return redirect("ballots:answer", pk=ballot.pk, seat=recipient.pk)
 
 
-def _file_response(data: bytes, mime: str, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=mime)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @require_safe
 @login_required
 def attachment(request: HttpRequest, pk: int, answer_id: int) -> HttpResponse:
@@ -686,7 +677,7 @@ def attachment(request: HttpRequest, pk: int, answer_id: int) -> HttpResponse:
     if version is None:
         raise Http404
     data = version_bytes(actor=user, version=version)
-    return _file_response(data, MIME[version.kind], version.filename)
+    return download(data, MIME[version.kind], version.filename)
 
 
 @require_safe
@@ -805,7 +796,7 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if row is None:
         raise Http404
     data = services.report_pdf_bytes(report=row)
-    return _file_response(data, "application/pdf", f"bao-cao-tong-hop-{ballot.pk}.pdf")
+    return download(data, "application/pdf", f"bao-cao-tong-hop-{ballot.pk}.pdf")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

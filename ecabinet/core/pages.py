@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -29,3 +30,13 @@ def form_page(
         except DomainError as exc:
             form.add_error(None, str(exc.message))
     return render(request, template, context, status=400)
+
+
+def download(data: bytes | str, mime: str, filename: str) -> HttpResponse:
+    """A file to save (exports, signed PDFs, attachments): never cached, never sniffed, its
+    name in RFC 6266 form so that Vietnamese letters survive."""
+    response = HttpResponse(data, content_type=mime)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -19,6 +19,7 @@ from ecabinet.bodies.models import Body
 from ecabinet.bodies.selectors import body_for
 from ecabinet.core.dates import vn_date
 from ecabinet.core.errors import DomainError
+from ecabinet.core.pages import download
 from ecabinet.tracking import exports, selectors, services
 from ecabinet.tracking import permissions as perms
 from ecabinet.tracking.charts import handling_chart
@@ -103,12 +104,8 @@ def _export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     period = figures.period
     name = f"thoi-gian-xu-ly-{body.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
     if fmt == "csv":
-        response = HttpResponse(exports.export_csv(figures), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(exports.export_xlsx(figures), content_type=XLSX_MIME)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+        return download(exports.export_csv(figures), "text/csv; charset=utf-8", name)
+    return download(exports.export_xlsx(figures), XLSX_MIME, name)
 
 
 @require_safe
