@@ -379,11 +379,16 @@ class QuestionTally:
     @property
     def outcome(self) -> Outcome:
         """More than half of ALL members; on a tie the chair's side wins (decree30.md)."""
-        if self.agree_total * 2 > self.electorate:
-            return Outcome.ADOPTED
-        if self.agree_total * 2 == self.electorate and self.chair_choice == Choice.AGREE:
-            return Outcome.ADOPTED_TIE
-        return Outcome.NOT_ADOPTED if self.final else Outcome.PENDING
+        from ecabinet.core.majority import majority_outcome
+
+        return Outcome(
+            majority_outcome(
+                agree=self.agree_total,
+                electorate=self.electorate,
+                chair_agrees=self.chair_choice == Choice.AGREE,
+                final=self.final,
+            ).value
+        )
 
     @property
     def outcome_label(self) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ecabinet.bodies.models import Body, Mandate, MeetingType, Membership, Room, Unit
 from ecabinet.core.dates import VN_TZ
@@ -197,7 +198,10 @@ class RespondForm(forms.Form):
         choices=[
             (Invitation.Response.ACCEPTED, _("Tôi dự họp")),
             (Invitation.Response.DECLINED, _("Tôi vắng mặt")),
-            (Invitation.Response.SUBSTITUTED, _("Tôi cử người dự thay")),
+            (
+                Invitation.Response.SUBSTITUTED,
+                pgettext_lazy("invitation answer", "Tôi cử người dự thay"),
+            ),
         ],
         widget=forms.RadioSelect,
     )

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ecabinet.bodies.models import Body, Delegation, MeetingType, Membership, Role, Room, Unit
 from ecabinet.meetings import transitions as t
@@ -150,6 +151,14 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The live session's event sequence number (one per meeting, DESIGN.md "Real-time").
     seq = models.PositiveBigIntegerField(default=0)
+    # The live session (meetings/live/): when it opened, the item on the floor, and the seq
+    # of the last chair action (a console that saw an older seq is stale, decision 1001).
+    started_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    current_item = models.ForeignKey(
+        "meetings.AgendaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    control_seq = models.PositiveBigIntegerField(default=0)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -212,6 +221,7 @@ class AgendaItem(models.Model):
         DISCUSSION = t.ITEM_DISCUSSION, _("Cần thảo luận")
         IN_DISCUSSION = t.ITEM_IN_DISCUSSION, _("Đang thảo luận")
         VOTING = t.ITEM_VOTING, _("Đang biểu quyết")
+        VOTED = t.ITEM_VOTED, _("Đã biểu quyết, chờ kết luận")
         CONCLUDED = t.ITEM_CONCLUDED, _("Đã kết luận")
 
     class Block(models.TextChoices):
@@ -256,6 +266,9 @@ class AgendaItem(models.Model):
         on_delete=models.PROTECT,
         related_name="agenda_items",
     )
+    # Set by the live session: when the chair took the item up and moved on from it.
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -328,7 +341,7 @@ class Invitation(models.Model):
 
     class Response(models.TextChoices):
         PENDING = "pending", _("Chưa trả lời")
-        ACCEPTED = "accepted", _("Dự họp")
+        ACCEPTED = "accepted", pgettext_lazy("invitation answer", "Dự họp")
         DECLINED = "declined", _("Vắng mặt")
         SUBSTITUTED = "substituted", _("Cử người dự thay")
 
@@ -414,3 +427,246 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.stance}"
+
+
+# --- The live session (meetings/live/, docs/decisions/1001-meetings-live.md) ----------------
+
+
+class LiveMode(models.TextChoices):
+    ROOM = "room", _("Tại phòng họp")
+    REMOTE = "remote", _("Trực tuyến")
+
+
+class Attendance(models.Model):
+    """One check-in of one person: a member in their own seat, a substitute for a member, or
+    a guest. Checking in again changes the mode of the open row; leaving closes it."""
+
+    class Capacity(models.TextChoices):
+        MEMBER = "member", _("Thành viên")
+        SUBSTITUTE = "substitute", _("Người dự thay")
+        GUEST = "guest", _("Khách mời")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attendances")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The person's own membership in the body (a guest from outside would have none).
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    capacity = models.CharField(max_length=12, choices=Capacity.choices)
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The seat (a member's own, or the one a substitute stands in for).
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    mode = models.CharField(max_length=8, choices=LiveMode.choices, default=LiveMode.ROOM)
+    checked_in_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("điểm danh")
+        verbose_name_plural = _("điểm danh")
+        ordering = ["meeting", "checked_in_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user"],
+                condition=Q(left_at__isnull=True),
+                name="attendance_one_open_per_user",
+            ),
+            models.CheckConstraint(
+                condition=~Q(capacity="substitute") | Q(on_behalf_of__isnull=False),
+                name="attendance_substitute_names_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.meeting_id}"
+
+
+class FloorRequest(models.Model):
+    """A request for the floor: to speak, or to question (đăng ký chất vấn)."""
+
+    class Kind(models.TextChoices):
+        SPEAK = "speak", _("Phát biểu")
+        QUESTION = "question", _("Chất vấn")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Đang chờ")
+        CALLED = "called", _("Đã được mời")
+        SPEAKING = "speaking", _("Đang phát biểu")
+        DONE = "done", _("Đã phát biểu")
+        CANCELLED = "cancelled", _("Đã hủy")
+
+    ACTIVE = ("waiting", "called", "speaking")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="floor_requests")
+    item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    requested_at = models.DateTimeField()
+    called_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("đăng ký phát biểu")
+        verbose_name_plural = _("đăng ký phát biểu")
+        ordering = ["meeting", "requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user", "kind"],
+                condition=Q(status__in=["waiting", "called", "speaking"]),
+                name="floor_one_active_request",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "kind"],
+                condition=Q(status="speaking"),
+                name="floor_one_speaker_per_list",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.kind}, {self.status})"
+
+
+class Poll(models.Model):
+    """A vote (biểu quyết) on one item or on the whole consent block.
+
+    The electorate (ALL voting members at opening), the quorum and the papers' hashes are
+    frozen when it opens; the named results and the outcome when it closes.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Đang biểu quyết")
+        CLOSED = "closed", _("Đã kết thúc")
+
+    class Outcome(models.TextChoices):
+        NONE = "", _("Chưa có kết quả")
+        ADOPTED = "adopted", _("Thông qua")
+        ADOPTED_TIE = "adopted_tie", _("Thông qua (ngang phiếu, có Chủ tọa)")
+        REJECTED = "rejected", _("Không thông qua")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="polls")
+    items = models.ManyToManyField(AgendaItem, related_name="polls")
+    title = models.CharField(max_length=300)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    electorate = models.PositiveIntegerField()
+    quorum = models.JSONField(default=dict)
+    # {paper name: SHA-256} of the items' approved papers at opening (what voters sign on).
+    documents = models.JSONField(default=dict)
+    results = models.JSONField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("biểu quyết")
+        verbose_name_plural = _("biểu quyết")
+        ordering = ["meeting", "opened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting"], condition=Q(status="open"), name="poll_one_open_per_meeting"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(closed_at__isnull=False, results__isnull=False),
+                name="poll_closed_has_results",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Vote(models.Model):
+    """One seat's signed vote in a poll: by the member, or by their substitute."""
+
+    class Choice(models.TextChoices):
+        AGREE = "agree", _("Đồng ý")
+        DISAGREE = "disagree", _("Không đồng ý")
+        OTHER = "other", _("Ý kiến khác")
+
+    poll = models.ForeignKey(Poll, on_delete=models.PROTECT, related_name="votes")
+    # The seat: the invited member's membership, whoever casts its vote.
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    choice = models.CharField(max_length=10, choices=Choice.choices)
+    statement = models.OneToOneField(
+        "signatures.SignedStatement", on_delete=models.PROTECT, related_name="+"
+    )
+    # Chosen by the client per vote: a retry after a reconnect is recognised, not recounted.
+    idempotency_key = models.UUIDField(unique=True)
+    mode = models.CharField(max_length=8, choices=LiveMode.choices, default=LiveMode.ROOM)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("phiếu biểu quyết")
+        verbose_name_plural = _("phiếu biểu quyết")
+        ordering = ["poll", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "membership"], name="vote_one_per_seat")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.poll_id}: {self.membership_id} {self.choice}"
+
+
+class MinuteNote(models.Model):
+    """A note the secretary takes on an item during the session (for the minutes)."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="minute_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=4000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("ghi chép biên bản")
+        verbose_name_plural = _("ghi chép biên bản")
+        ordering = ["item", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.text[:40]}"
+
+
+class Conclusion(models.Model):
+    """The conclusion recorded for an item (adopted, rejected, deferred); feeds the
+    resolution. Amending it bumps ``version``; the audit trail keeps every text."""
+
+    class Outcome(models.TextChoices):
+        ADOPTED = "adopted", _("Thông qua")
+        REJECTED = "rejected", _("Không thông qua")
+        DEFERRED = "deferred", _("Hoãn xem xét")
+
+    item = models.OneToOneField(AgendaItem, on_delete=models.PROTECT, related_name="conclusion")
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    text = models.TextField(max_length=8000, blank=True)
+    attachment = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("kết luận")
+        verbose_name_plural = _("kết luận")
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.outcome}"

@@ -1022,6 +1022,10 @@ def meeting_invite(
             gettext_lazy("Kính mời đồng chí dự họp lúc %(at)s. Đề nghị xác nhận dự họp."),
             url=reverse("meetings:respond", kwargs={"pk": row.pk}),
         )
+        # The items open for the members' positions with the invitations (decision 1002).
+        from ecabinet.meetings.positions import positions_open_locked
+
+        positions_open_locked(row, actor)
         if with_documents:
             _publish_locked(row, actor, now)
     return row

@@ -50,7 +50,17 @@ ITEM_CONSENT = "consent"
 ITEM_DISCUSSION = "discussion"
 ITEM_IN_DISCUSSION = "in_discussion"
 ITEM_VOTING = "voting"
+# The poll closed; the secretary records the conclusion (live session, decision 1001).
+ITEM_VOTED = "voted"
 ITEM_CONCLUDED = "concluded"
+# Not yet decided: the chair may take the item up, a poll may open on it.
+ITEM_UNDECIDED = (
+    ITEM_PLANNED,
+    ITEM_POSITIONS_OPEN,
+    ITEM_CONSENT,
+    ITEM_DISCUSSION,
+    ITEM_IN_DISCUSSION,
+)
 
 ITEM_MACHINE = StateMachine.build(
     "agenda_item",
@@ -59,10 +69,18 @@ ITEM_MACHINE = StateMachine.build(
         "open_positions": ([ITEM_PLANNED], ITEM_POSITIONS_OPEN),
         # At the cut-off an item nobody objects to goes to the consent block, the others to
         # discussion; the chair may still move a consent item to discussion.
-        "to_consent": ([ITEM_POSITIONS_OPEN], ITEM_CONSENT),
+        "to_consent": ([ITEM_POSITIONS_OPEN, ITEM_DISCUSSION], ITEM_CONSENT),
         "to_discussion": ([ITEM_PLANNED, ITEM_POSITIONS_OPEN, ITEM_CONSENT], ITEM_DISCUSSION),
-        "start_discussion": ([ITEM_DISCUSSION], ITEM_IN_DISCUSSION),
-        "start_vote": ([ITEM_IN_DISCUSSION], ITEM_VOTING),
-        "conclude": ([ITEM_CONSENT, ITEM_IN_DISCUSSION, ITEM_VOTING], ITEM_CONCLUDED),
+        # In the session the chair may take up any item not yet decided (the positions step
+        # may not have run); a poll opens on the item under discussion or on consent items.
+        "start_discussion": (
+            [ITEM_PLANNED, ITEM_POSITIONS_OPEN, ITEM_CONSENT, ITEM_DISCUSSION],
+            ITEM_IN_DISCUSSION,
+        ),
+        "start_vote": ([ITEM_IN_DISCUSSION, ITEM_CONSENT], ITEM_VOTING),
+        "end_vote": ([ITEM_VOTING], ITEM_VOTED),
+        # The secretary records the conclusion: after the vote, or without one (the chair's
+        # conclusion, a deferral); never while a poll on the item is open.
+        "conclude": ([*ITEM_UNDECIDED, ITEM_VOTED], ITEM_CONCLUDED),
     },
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ecabinet.meetings import views
+from ecabinet.meetings import urls_live, urls_positions, urls_screens, views
 
 app_name = "meetings"
 urlpatterns = [
@@ -25,3 +25,6 @@ urlpatterns = [
     path("<int:pk>/giay-moi/tai-ve/", views.invitation_pdf, name="invitation_pdf"),
     path("<int:pk>/huy/", views.cancel, name="cancel"),
 ]
+# Pre-meeting positions and the calendar; the live session (actions, signing window);
+# its screens (chair, members, secretary, projector).
+urlpatterns += urls_positions.urlpatterns + urls_live.urlpatterns + urls_screens.urlpatterns

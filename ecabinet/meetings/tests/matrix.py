@@ -273,3 +273,8 @@ CASES = [
     Case("meetings:invitation_pdf", SENT_READERS, kwargs=_pk(_scheduled)),
     Case("meetings:cancel", DRAFT_OFFICE, kwargs=_pk(_draft)),
 ]
+
+# Rows of the positions, live-session and screen pages live beside their own code.
+from ecabinet.meetings.tests import matrix_live, matrix_positions, matrix_screens  # noqa: E402
+
+CASES += matrix_positions.CASES + matrix_live.CASES + matrix_screens.CASES

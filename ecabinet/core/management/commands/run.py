@@ -59,6 +59,12 @@ class Command(BaseCommand):
                     [sys.executable, "-m", "ecabinet.cli", "ballots_close_due", "--loop", "60"]
                 )
             )
+            # Agenda items open for positions, and split into blocks at the cut-off (idempotent).
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "ecabinet.cli", "meetings_positions_due", "--loop", "60"]
+                )
+            )
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(f"eCabinet: {url}  (Ctrl-C để dừng / to stop)")
         config = uvicorn.Config(

@@ -1,0 +1,156 @@
+"""The live session's socket: /ws/cuoc-hop/<pk>/ (consumer ``MeetingConsumer``).
+
+On connect: an anonymous or half-logged-in session is closed with 4401, a user who may not
+see this meeting's live session with 4403, before any data. Otherwise the connection joins
+the group ``meeting-<pk>`` and receives the snapshot. Each client message is checked (size,
+JSON, action, field types) and answered with one ``ack`` or ``error``; the actions run in
+Django's sync thread (``database_sync_to_async``), which also funnels the writes of a process
+through one thread, as DESIGN.md recommends for SQLite.
+
+Group events are forwarded in seq order: an event already covered by the snapshot this
+connection received is dropped, a tally refresh (``poll`` with the current seq) passes; a
+presenting agency receives only its own items.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
+
+from ecabinet.accounts.session import second_factor_satisfied
+from ecabinet.meetings.live import events
+from ecabinet.meetings.live import permissions as live_perms
+from ecabinet.meetings.live.actions import MAX_MESSAGE_BYTES, clean_ref, handle
+from ecabinet.meetings.live.snapshot import agency_filter_unit, filter_items, snapshot_for
+from ecabinet.meetings.models import Meeting
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+def _open(user: Any, meeting_id: int, session_key: str | None) -> dict[str, Any] | None:
+    """What the connection needs, or None when the user may not see the live session."""
+    meeting = (
+        Meeting.objects.select_related("body", "chair", "secretary").filter(pk=meeting_id).first()
+    )
+    if meeting is None or not live_perms.can_view_live(user, meeting):
+        return None
+    return {
+        "snapshot": snapshot_for(user, meeting, session_key=session_key),
+        "recorder": live_perms.can_record_minutes(user, meeting),
+        "unit": agency_filter_unit(user, meeting),
+    }
+
+
+class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    meeting_id: int
+    last_seq: int = -1
+    recorder: bool = False
+    unit: int | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        session = self.scope.get("session")
+        # Channels does not run the second-factor middleware: check it here.
+        if session is None or not await database_sync_to_async(second_factor_satisfied)(
+            user, session
+        ):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            self.meeting_id = int(self.scope["url_route"]["kwargs"]["pk"])
+        except (KeyError, TypeError, ValueError):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.group = events.group_name(self.meeting_id)
+        # Join before the snapshot is taken: nothing committed after it can be missed.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        opened = await database_sync_to_async(_open)(user, self.meeting_id, self._session_key())
+        if opened is None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            del self.group
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        events.tally.register_loop(asyncio.get_running_loop())
+        self.recorder = bool(opened["recorder"])
+        self.unit = opened["unit"]
+        await self.accept()
+        await self._send_snapshot(opened["snapshot"])
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    def _session_key(self) -> str | None:
+        session = self.scope.get("session")
+        return getattr(session, "session_key", None)
+
+    async def _send_snapshot(self, state: dict[str, Any]) -> None:
+        message = events.snapshot_message(state)
+        self.last_seq = int(message["seq"])
+        await self.send_json(message)
+
+    async def _error(self, ref: Any, message: str) -> None:
+        await self.send_json(events.error_message(ref, "bad_request", message))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Every refusal is an ``error`` message; nothing a client sends closes the socket."""
+        if text_data is None:
+            await self._error(None, _("Chỉ nhận thông điệp dạng văn bản JSON."))
+            return
+        if len(text_data) > MAX_MESSAGE_BYTES or len(text_data.encode()) > MAX_MESSAGE_BYTES:
+            await self._error(None, _("Thông điệp quá lớn."))
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            await self._error(None, _("Thông điệp không phải JSON hợp lệ."))
+            return
+        if isinstance(message, dict) and message.get("action") == "resync":
+            await self._resync(message)
+            return
+        user = self.scope.get("user")
+        replies = await database_sync_to_async(handle)(
+            user, self.meeting_id, self._session_key(), message
+        )
+        for reply in replies:
+            await self.send_json(reply)
+
+    async def _resync(self, message: dict[str, Any]) -> None:
+        ref = clean_ref(message)
+        opened = await database_sync_to_async(_open)(
+            self.scope.get("user"), self.meeting_id, self._session_key()
+        )
+        if opened is None:
+            # No longer allowed (removed from the body, meeting cancelled): hang up.
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.recorder = bool(opened["recorder"])
+        self.unit = opened["unit"]
+        await self._send_snapshot(opened["snapshot"])
+        await self.send_json(events.ack_message(ref, {"seq": self.last_seq}))
+
+    async def live_event(self, event: events.ChannelEvent) -> None:
+        if event.get("audience") == "recorders" and not self.recorder:
+            return
+        for message in event["messages"]:
+            seq = int(message["seq"])
+            if message.get("refresh"):
+                if seq < self.last_seq:
+                    continue  # older than what this connection holds
+                # A refresh never moves the sequence: one built after a change whose own
+                # event is still on its way carries that change's seq, and would make the
+                # change itself look already delivered.
+                await self.send_json({**message, "seq": self.last_seq})
+                continue
+            if seq <= self.last_seq:
+                continue  # already in the snapshot this connection holds
+            if message["event"] == "items" and self.unit is not None:
+                message = {**message, "data": filter_items(None, None, message["data"], self.unit)}
+            self.last_seq = seq
+            await self.send_json(message)

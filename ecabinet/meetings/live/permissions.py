@@ -1,0 +1,215 @@
+"""Who may do what in a meeting's live session: predicates of (user, meeting).
+
+- Viewing the live session: those who follow the meeting (the Office, the body's chair, the
+  meeting's chair and secretary, the system administrator read-only), the invited members,
+  their substitutes named on the invitation (``Invitation.delegation``, not revoked), the
+  staff of a presenting agency, and observers; from the invitations on (never a draft or a
+  cancelled meeting). Another body's meeting is never visible (404 for pages, 4403 for the
+  socket).
+- Attending (check-in): invited members in their own seat, substitutes in the seat they
+  stand in for, and guests (observers, presenting agencies). The Office runs the meeting
+  and does not check in.
+- Speaking: members and substitutes with the "speak" mandate; presenting agencies may ask
+  for the floor to speak but not to question.
+- Voting: the seat's member, or the substitute whose delegation carries the "vote" mandate.
+- Chairing: the meeting's chair only. Minutes and conclusions: the meeting's secretary and
+  the Office.
+
+The mandate is read from the invitation's delegation, not ``mandate_of(now)``: a meeting may
+run past its planned end (decision 1000).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from ecabinet.bodies.models import Mandate, Role
+from ecabinet.bodies.permissions import holds_seat
+from ecabinet.meetings import permissions as perms
+from ecabinet.meetings import transitions as t
+
+if TYPE_CHECKING:
+    from ecabinet.bodies.models import Membership
+    from ecabinet.bodies.permissions import AnyUser
+    from ecabinet.meetings.models import Invitation, Meeting
+
+# The live pages and socket exist from the invitations on.
+LIVE_STATES = (t.SCHEDULED, t.DOCUMENTS_PUBLISHED, t.IN_SESSION, t.ADJOURNED, t.CLOSED)
+# Check-in and the members' actions: until the meeting closes.
+ATTEND_STATES = (t.SCHEDULED, t.DOCUMENTS_PUBLISHED, t.IN_SESSION, t.ADJOURNED)
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A seat the user may act for: their own (substitute None) or a member's."""
+
+    invitation: Invitation
+    substitute: bool
+    mandates: frozenset[str]
+
+    @property
+    def membership(self) -> Membership:
+        return self.invitation.membership
+
+
+def _active(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def seats_of(user: AnyUser, meeting: Meeting) -> list[Seat]:
+    """The seats ``user`` holds in the meeting: their own invitation (every mandate), and
+    each invitation whose delegation names them (its mandates), while the delegation is not
+    revoked and both memberships are active."""
+    from ecabinet.meetings.models import Invitation
+
+    if not _active(user):
+        return []
+    seats: list[Seat] = []
+    rows = (
+        Invitation.objects.filter(meeting=meeting)
+        .filter(Q(user_id=user.pk) | Q(delegation__substitute__user_id=user.pk))
+        .select_related("membership", "user", "delegation", "delegation__substitute")
+        .order_by("precedence", "pk")
+    )
+    for invitation in rows:
+        principal = invitation.membership
+        if not (principal.is_active and invitation.user.is_active):
+            continue
+        if invitation.user_id == user.pk:
+            if holds_seat(principal):
+                seats.insert(
+                    0,
+                    Seat(
+                        invitation,
+                        substitute=False,
+                        mandates=frozenset({Mandate.ATTEND, Mandate.SPEAK, Mandate.VOTE}),
+                    ),
+                )
+            continue
+        delegation = invitation.delegation
+        if (
+            delegation is None
+            or delegation.revoked_at is not None
+            or delegation.substitute.user_id != user.pk
+            or not delegation.substitute.is_active
+        ):
+            continue
+        seats.append(Seat(invitation, substitute=True, mandates=delegation.mandates()))
+    return seats
+
+
+def own_seat(user: AnyUser, meeting: Meeting) -> Seat | None:
+    return next((s for s in seats_of(user, meeting) if not s.substitute), None)
+
+
+def is_presenting_agency(
+    user: AnyUser, meeting: Meeting, membership: Membership | None = None
+) -> bool:
+    from ecabinet.meetings.models import AgendaItem
+
+    unit = perms.agency_unit(user, meeting.body, membership)
+    return (
+        unit is not None
+        and AgendaItem.objects.filter(meeting=meeting, presenting_unit_id=unit).exists()
+    )
+
+
+def is_observer(user: AnyUser, meeting: Meeting, membership: Membership | None = None) -> bool:
+    membership = membership if membership is not None else perms.membership_of(user, meeting.body)
+    return (
+        membership is not None
+        and membership.is_active
+        and membership.role == Role.OBSERVER
+        and meeting.status in t.PUBLISHED
+    )
+
+
+def can_chair(user: AnyUser, meeting: Meeting) -> bool:
+    """The meeting's chair, while still an active member of the body."""
+    if not _active(user) or meeting.chair_id != user.pk:
+        return False
+    membership = perms.membership_of(user, meeting.body)
+    return membership is not None and membership.is_active
+
+
+def can_record_minutes(user: AnyUser, meeting: Meeting) -> bool:
+    """The meeting's secretary and the Office: minutes notes and conclusions."""
+    if not _active(user):
+        return False
+    membership = perms.membership_of(user, meeting.body)
+    if membership is None or not membership.is_active:
+        return False
+    return perms.is_office(user, meeting.body, membership) or (
+        meeting.secretary_id is not None and meeting.secretary_id == user.pk
+    )
+
+
+def is_guest(user: AnyUser, meeting: Meeting) -> bool:
+    membership = perms.membership_of(user, meeting.body)
+    return is_observer(user, meeting, membership) or is_presenting_agency(user, meeting, membership)
+
+
+def can_view_live(user: AnyUser, meeting: Meeting) -> bool:
+    """The live screens and the socket of this meeting open for ``user``."""
+    if not _active(user) or meeting.status not in LIVE_STATES:
+        return False
+    if perms.is_system_admin(user):
+        return True
+    membership = perms.membership_of(user, meeting.body)
+    if membership is None or not membership.is_active:
+        return False
+    if perms.can_follow_meeting(user, meeting, membership):
+        return True
+    return bool(seats_of(user, meeting)) or is_guest(user, meeting)
+
+
+def can_attend(user: AnyUser, meeting: Meeting) -> bool:
+    """Check in: members, substitutes and guests, until the meeting closes."""
+    if meeting.status not in ATTEND_STATES:
+        return False
+    return bool(seats_of(user, meeting)) or is_guest(user, meeting)
+
+
+def can_speak(user: AnyUser, meeting: Meeting, kind: str = "speak") -> bool:
+    """Ask for the floor: a seat with the speak mandate; a presenting agency to speak only."""
+    if meeting.status not in ATTEND_STATES:
+        return False
+    if any(Mandate.SPEAK in s.mandates for s in seats_of(user, meeting)):
+        return True
+    return kind == "speak" and is_presenting_agency(user, meeting)
+
+
+def voting_seats(user: AnyUser, meeting: Meeting) -> list[Seat]:
+    return [s for s in seats_of(user, meeting) if Mandate.VOTE in s.mandates]
+
+
+def can_vote_in(user: AnyUser, meeting: Meeting) -> bool:
+    """The user casts a seat's vote: their own, or as a substitute with the vote mandate."""
+    return meeting.status in ATTEND_STATES and bool(voting_seats(user, meeting))
+
+
+def roles_of(user: AnyUser, meeting: Meeting) -> list[str]:
+    """The live roles shown to the screens (``me.roles``)."""
+    if not _active(user):
+        return []
+    roles: list[str] = []
+    membership = perms.membership_of(user, meeting.body)
+    if meeting.chair_id == user.pk:
+        roles.append("chair")
+    if meeting.secretary_id is not None and meeting.secretary_id == user.pk:
+        roles.append("secretary")
+    if membership is not None and perms.is_office(user, meeting.body, membership):
+        roles.append("office")
+    seats = seats_of(user, meeting)
+    if any(not s.substitute for s in seats):
+        roles.append("member")
+    if any(s.substitute for s in seats):
+        roles.append("substitute")
+    if is_observer(user, meeting, membership):
+        roles.append("observer")
+    if is_presenting_agency(user, meeting, membership):
+        roles.append("agency")
+    return roles
