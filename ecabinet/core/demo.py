@@ -309,7 +309,22 @@ def load_demo() -> int:
     from ecabinet.ballots.demo import load_demo_ballots
 
     load_demo_ballots(gov)
+    from ecabinet.meetings.demo import load_demo_meeting
+
+    load_demo_meeting(gov)
+    _process_pending_papers()
     return builder.count
+
+
+def _process_pending_papers() -> None:
+    """Convert, extract and index every paper the demo filed, now rather than by the worker,
+    so that the reader and the search work from the first page."""
+    from ecabinet.documents.models import DocumentVersion
+    from ecabinet.documents.tasks import process_version
+
+    pending = DocumentVersion.objects.filter(text_status=DocumentVersion.TextStatus.PENDING)
+    for version_id in pending.values_list("pk", flat=True):
+        process_version.call(str(version_id))
 
 
 def _signing_material(*, admin: User, bodies: tuple[Body, ...]) -> None:

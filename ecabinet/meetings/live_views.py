@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -151,7 +152,7 @@ def labels() -> dict[str, str]:
         "not_here_list": _("Chưa có mặt"),
         # Chair.
         "session_open": _("Khai mạc phiên họp"),
-        "session_adjourn": _("Tạm dừng"),
+        "session_adjourn": pgettext("pause button", "Tạm dừng"),
         "session_resume": _("Tiếp tục họp"),
         "session_close": _("Bế mạc phiên họp"),
         "confirm_close": _("Bấm lần nữa để bế mạc"),

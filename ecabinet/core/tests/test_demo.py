@@ -10,6 +10,7 @@ from ecabinet.bodies.models import Body
 from ecabinet.core.demo import demo_exists, load_demo
 from ecabinet.documents.models import Document, DocumentVersion
 from ecabinet.documents.selectors import search_scope_for
+from ecabinet.meetings.models import Meeting, Position
 from ecabinet.search.services import search_query
 from ecabinet.signatures.ca import organisation_certificate_for
 from ecabinet.signatures.statements import statement_export
@@ -41,3 +42,9 @@ def test_demo_loads_people_certificates_and_a_searchable_dossier() -> None:
     answered = Recipient.objects.filter(ballot=opened, current_answer__isnull=False).count()
     assert 0 < answered < opened.recipients.count()
     assert Ballot.objects.filter(body=government, status=Ballot.Status.IN_REVIEW).count() == 1
+    # A meeting with its invitations and papers out, answers and positions coming in.
+    meeting = Meeting.objects.get(body=government)
+    assert meeting.status == Meeting.Status.DOCUMENTS_PUBLISHED
+    answers = set(meeting.invitations.values_list("response", flat=True))
+    assert {"accepted", "declined", "substituted", "pending"} <= answers
+    assert Position.objects.filter(item__meeting=meeting, stance="object").exists()
