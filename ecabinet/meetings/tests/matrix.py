@@ -16,12 +16,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from ecabinet.bodies.models import MeetingType, Room
 from ecabinet.core.testing.matrix import Case, everyone
 from ecabinet.core.testing.personas import World
 from ecabinet.meetings import services
 from ecabinet.meetings.models import AgendaItem, Invitation, ItemDocument, Meeting
 from ecabinet.meetings.tests.conftest import pdf, start_in
+from ecabinet.meetings.tests.matrix_support import catalogue as _catalogue
+from ecabinet.meetings.tests.matrix_support import make_meeting, other_body_meeting
 
 
 def _user(w: World, persona: str) -> Any:
@@ -30,38 +31,8 @@ def _user(w: World, persona: str) -> Any:
     return user
 
 
-def _catalogue(w: World) -> tuple[MeetingType, Room]:
-    meeting_type, _created = MeetingType.objects.get_or_create(
-        body=w.body, name="Phiên họp thường kỳ"
-    )
-    room, _created = Room.objects.get_or_create(
-        body=w.body, name="Phòng họp số 1", defaults={"seating_rows": 3, "seats_per_row": 6}
-    )
-    return meeting_type, room
-
-
 def _make(w: World, title: str, starts_at: Any) -> Meeting:
-    found = Meeting.objects.filter(body=w.body, title=title).first()
-    if found is not None:
-        return found
-    meeting_type, room = _catalogue(w)
-    meeting = services.meeting_create(
-        actor=_user(w, "office"),
-        body=w.body,
-        meeting_type=meeting_type,
-        title=title,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=3),
-        room=room,
-        chair=_user(w, "chair"),
-    )
-    services.agenda_item_add(
-        actor=_user(w, "office"),
-        meeting=meeting,
-        title="Dự án Luật (ma trận)",
-        presenting_unit=w.memberships["agency"].unit,
-    )
-    return meeting
+    return make_meeting(w, title, starts_at, "Dự án Luật (ma trận)")
 
 
 def _draft(w: World) -> Meeting:
@@ -122,34 +93,7 @@ def _published(w: World) -> Meeting:
 
 
 def _other_body(w: World) -> Meeting:
-    from ecabinet.documents.models import Dossier
-
-    found = Meeting.objects.filter(body=w.other_body).first()
-    if found is not None:
-        return found
-    admin = _user(w, "admin")
-    outsider = w.memberships["outsider"]
-    starts = timezone.now() + timedelta(days=5)
-    meeting = Meeting.objects.create(
-        body=w.other_body,
-        meeting_type=MeetingType.objects.create(body=w.other_body, name="Họp tỉnh khác"),
-        title="Cuộc họp của tỉnh khác",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        place="Trụ sở tỉnh",
-        chair=outsider.user,
-        status=Meeting.Status.SCHEDULED,
-        invitations_sent_at=timezone.now(),
-        positions_cutoff_at=starts - timedelta(hours=24),
-        dossier=Dossier.objects.create(
-            body=w.other_body, title="Hồ sơ tỉnh khác", created_by=admin
-        ),
-        created_by=admin,
-    )
-    Invitation.objects.create(
-        meeting=meeting, membership=outsider, user=outsider.user, role=outsider.role
-    )
-    return meeting
+    return other_body_meeting(w, "Cuộc họp của tỉnh khác", timedelta(days=5))
 
 
 def _pk(make: Any) -> Any:

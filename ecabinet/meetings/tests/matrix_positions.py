@@ -14,12 +14,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from ecabinet.bodies.models import MeetingType, Room
 from ecabinet.core.testing.matrix import Case, everyone
 from ecabinet.core.testing.personas import World
-from ecabinet.meetings import services
 from ecabinet.meetings import transitions as t
 from ecabinet.meetings.models import AgendaItem, Invitation, Meeting
+from ecabinet.meetings.tests.matrix_support import make_meeting
 
 
 def _user(w: World, persona: str) -> Any:
@@ -32,28 +31,8 @@ def _meeting(w: World, title: str, *, status: str, answered: bool = False) -> Me
     found = Meeting.objects.filter(body=w.body, title=title).first()
     if found is not None:
         return found
-    meeting_type, _created = MeetingType.objects.get_or_create(
-        body=w.body, name="Phiên họp thường kỳ"
-    )
-    room, _created = Room.objects.get_or_create(
-        body=w.body, name="Phòng họp số 1", defaults={"seating_rows": 3, "seats_per_row": 6}
-    )
-    starts = timezone.now() + timedelta(days=4)
-    meeting = services.meeting_create(
-        actor=_user(w, "office"),
-        body=w.body,
-        meeting_type=meeting_type,
-        title=title,
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=3),
-        room=room,
-        chair=_user(w, "chair"),
-    )
-    services.agenda_item_add(
-        actor=_user(w, "office"),
-        meeting=meeting,
-        title="Dự án Luật (ý kiến, ma trận)",
-        presenting_unit=w.memberships["agency"].unit,
+    meeting = make_meeting(
+        w, title, timezone.now() + timedelta(days=4), "Dự án Luật (ý kiến, ma trận)"
     )
     if status == t.DRAFT:
         return meeting

@@ -15,12 +15,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from ecabinet.bodies.models import MeetingType, Room
 from ecabinet.core.testing.matrix import Case, everyone
 from ecabinet.core.testing.personas import World
-from ecabinet.meetings import services
 from ecabinet.meetings.models import Invitation, Meeting
 from ecabinet.meetings.tests.conftest import start_in
+from ecabinet.meetings.tests.matrix_support import make_meeting, other_body_meeting
 
 
 def _user(w: World, persona: str) -> Any:
@@ -30,32 +29,7 @@ def _user(w: World, persona: str) -> Any:
 
 
 def _meeting(w: World, title: str, starts_at: Any) -> Meeting:
-    found = Meeting.objects.filter(body=w.body, title=title).first()
-    if found is not None:
-        return found
-    meeting_type, _created = MeetingType.objects.get_or_create(
-        body=w.body, name="Phiên họp thường kỳ"
-    )
-    room, _created = Room.objects.get_or_create(
-        body=w.body, name="Phòng họp số 1", defaults={"seating_rows": 3, "seats_per_row": 6}
-    )
-    meeting = services.meeting_create(
-        actor=_user(w, "office"),
-        body=w.body,
-        meeting_type=meeting_type,
-        title=title,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=3),
-        room=room,
-        chair=_user(w, "chair"),
-    )
-    services.agenda_item_add(
-        actor=_user(w, "office"),
-        meeting=meeting,
-        title="Dự án Luật (màn hình phiên họp)",
-        presenting_unit=w.memberships["agency"].unit,
-    )
-    return meeting
+    return make_meeting(w, title, starts_at, "Dự án Luật (màn hình phiên họp)")
 
 
 def _published(w: World) -> dict[str, Any]:
@@ -90,33 +64,7 @@ def _draft(w: World) -> dict[str, Any]:
 
 def _other_body(w: World) -> dict[str, Any]:
     """A meeting of the other body (its member, the outsider, chairs it)."""
-    from ecabinet.documents.models import Dossier
-
-    found = Meeting.objects.filter(body=w.other_body, title="Cuộc họp trực tiếp tỉnh khác").first()
-    if found is None:
-        admin = _user(w, "admin")
-        outsider = w.memberships["outsider"]
-        starts = timezone.now() + timedelta(days=1)
-        found = Meeting.objects.create(
-            body=w.other_body,
-            meeting_type=MeetingType.objects.create(body=w.other_body, name="Họp tỉnh"),
-            title="Cuộc họp trực tiếp tỉnh khác",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            place="Trụ sở tỉnh",
-            chair=outsider.user,
-            status=Meeting.Status.SCHEDULED,
-            invitations_sent_at=timezone.now(),
-            positions_cutoff_at=starts - timedelta(hours=24),
-            dossier=Dossier.objects.create(
-                body=w.other_body, title="Hồ sơ họp tỉnh", created_by=admin
-            ),
-            created_by=admin,
-        )
-        Invitation.objects.create(
-            meeting=found, membership=outsider, user=outsider.user, role=outsider.role
-        )
-    return {"pk": found.pk}
+    return {"pk": other_body_meeting(w, "Cuộc họp trực tiếp tỉnh khác", timedelta(days=1)).pk}
 
 
 ANON = {"anonymous": 302}
