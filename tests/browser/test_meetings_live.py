@@ -283,7 +283,7 @@ def test_a_meeting_session_with_every_screen_at_once(
     assert Vote.objects.filter(poll=poll).count() == 3
 
     # The secretary notes the discussion and records the conclusion.
-    expect(secretary.get_by_label("Nội dung", exact=True)).to_have_value(str(item.pk))
+    expect(secretary.get_by_label("Nội dung họp", exact=True)).to_have_value(str(item.pk))
     secretary.get_by_label("Ghi chép mới").fill("Các thành viên thống nhất với tờ trình.")
     secretary.get_by_role("button", name="Thêm ghi chép").click()
     expect(secretary.locator("[data-notes]")).to_contain_text(
