@@ -628,6 +628,123 @@ def _consume_refusal(
     return None
 
 
+def stepup_in_window(
+    *,
+    actor: User,
+    session_key: str | None,
+    purpose: str,
+    content: bytes,
+    summary: str,
+    window_scope: Scope,
+) -> StepUpChallenge:
+    """Request, confirm in the open signing window and spend a challenge, in one transaction.
+
+    For a signature the signer confirms explicitly on a screen inside a window (a live
+    vote): the same checks and the same three audit events (requested, confirmed with the
+    method "window", consumed) as ``stepup_request`` + ``stepup_confirm(code=None)`` +
+    ``stepup_consume``, written together, so a vote costs one commit here instead of three.
+    Without an open window of this user, session, scope and authenticator nothing is kept
+    but the audited refusal (``no_window``, DomainError). The window row is locked, in the
+    same order as ``stepup_consume``: a meeting that closes now either commits first, and
+    this is refused, or waits for it.
+    """
+    key_hash = session_digest(session_key)
+    purpose = purpose.strip()
+    summary = summary.strip()
+    if not purpose or len(purpose) > 50:
+        raise ValueError("purpose must be 1 to 50 characters")
+    if not summary or len(summary) > SUMMARY_MAX_LENGTH:
+        raise ValueError(f"summary must be 1 to {SUMMARY_MAX_LENGTH} characters")
+    if not isinstance(content, bytes) or not content:
+        raise ValueError("content must be the non-empty bytes to be signed")
+    scope = _check_scope(window_scope)
+    if not actor.is_active:
+        raise PermissionDenied
+    device_id = _current_device_id(actor)
+    if device_id is None:
+        raise _refusal("no_device").error
+    digest = content_digest(content)
+    refusal: _Refusal | None = None
+    with transaction.atomic():
+        now = timezone.now()
+        window = (
+            SigningWindow.objects.select_for_update()
+            .filter(
+                user=actor,
+                session_key_hash=key_hash,
+                scope_type=scope[0],
+                scope_id=scope[1],
+                closed_at__isnull=True,
+            )
+            .order_by("-opened_at", "-pk")
+            .first()
+        )
+        if window is None:
+            refusal = _refusal("no_window")
+        elif _window_deadline(window) <= now:
+            _close_windows([window], reason=SigningWindow.CloseReason.EXPIRED, actor=actor, now=now)
+            refusal = _refusal("no_window")
+        elif window.device_id != device_id:
+            _close_windows(
+                [window], reason=SigningWindow.CloseReason.DEVICE_CHANGED, actor=actor, now=now
+            )
+            refusal = _refusal("no_window")
+        if refusal is not None:
+            _audit_refusal(actor, "-", refusal.reason, {"content_hash": digest})
+        else:
+            assert window is not None
+            challenge = StepUpChallenge(
+                user=actor,
+                purpose=purpose,
+                content_hash=digest,
+                summary=summary,
+                window_scope_type=scope[0],
+                window_scope_id=scope[1],
+                created_at=now,
+                expires_at=now + timedelta(seconds=stepup_seconds()),
+                session_key_hash=key_hash,
+                confirmed_at=now,
+                confirmation_method=StepUpChallenge.Method.WINDOW,
+                device_id=window.device_id,
+                window=window,
+                consumed_at=now,
+            )
+            challenge.save(force_insert=True)
+            audit_append(
+                actor=actor,
+                verb="accounts.stepup_requested",
+                obj=challenge,
+                after={
+                    "purpose": purpose,
+                    "content_hash": digest,
+                    "summary": summary,
+                    "expires_at": challenge.expires_at,
+                    "window_scope": list(scope),
+                },
+            )
+            audit_append(
+                actor=actor,
+                verb="accounts.stepup_confirmed",
+                obj=challenge,
+                after={
+                    "method": StepUpChallenge.Method.WINDOW,
+                    "content_hash": digest,
+                    "summary": summary,
+                    "device": window.device_id,
+                    "window": window.pk,
+                },
+            )
+            audit_append(
+                actor=actor,
+                verb="accounts.stepup_consumed",
+                obj=challenge,
+                after={"purpose": purpose, "content_hash": digest},
+            )
+    if refusal is not None:
+        raise refusal.error
+    return challenge
+
+
 def signing_window_close(
     *, actor: User, window: SigningWindow, reason: str = SigningWindow.CloseReason.USER
 ) -> SigningWindow:

@@ -200,6 +200,26 @@ def statement_sign(
     ``confirmation_hash`` is the hash the member confirmed by step-up authentication; a
     payload whose canonical hash differs is refused, so nothing but what was shown is signed.
     """
+    statement = statement_build(
+        actor=actor, certificate=certificate, payload=payload, confirmation_hash=confirmation_hash
+    )
+    with transaction.atomic():
+        statement_record(actor=actor, statement=statement)
+    return statement
+
+
+def statement_build(
+    *,
+    actor: User,
+    certificate: MemberCertificate,
+    payload: Mapping[str, Any],
+    confirmation_hash: str,
+) -> SignedStatement:
+    """The signed statement, not yet stored: the slow part, to run outside any transaction.
+
+    Same checks as ``statement_sign``; store it with ``statement_record`` inside the
+    transaction of the change it belongs to (a vote and its statement commit together).
+    """
     if certificate.user_id != actor.pk or not actor.is_active:
         raise PermissionDenied
     _check_payload(payload, certificate)
@@ -210,19 +230,12 @@ def statement_sign(
             _("Nội dung cần ký khác với nội dung bạn đã xác nhận. Vui lòng xác nhận lại."),
             code="confirmation_mismatch",
         )
-    # Slow part first, outside the transaction: unseal the key and sign.
+    # Unseal the key and sign.
     signed_at = timezone.now()
     signer = signer_for(certificate, at=signed_at)
-    content = cms.ContentInfo({"content_type": "data", "content": data})
-    signed = run_sync(
-        signer.async_sign_general_data,
-        content,
-        "sha256",
-        detached=True,
-        signed_attr_settings=PdfCMSSignedAttributes(signing_time=signed_at),
-    )
+    cms_der = run_sync(_sign_detached, signer, certificate, data, signed_at)
     on_behalf = payload.get("on_behalf_of")
-    statement = SignedStatement(
+    return SignedStatement(
         body_id=certificate.body_id,
         signer=actor,
         certificate=certificate,
@@ -232,24 +245,89 @@ def statement_sign(
         payload=json.loads(data),
         payload_canonical=data.decode("utf-8"),
         payload_sha256=digest,
-        cms_der=signed.dump(),
+        cms_der=cms_der,
     )
-    with transaction.atomic():
-        # Revoked meanwhile? The certificate row is re-read under the write lock.
-        check_can_sign(MemberCertificate.objects.get(pk=certificate.pk))
-        statement.save()
-        audit_append(
-            actor=actor,
-            verb="signatures.statement_signed",
-            obj=statement,
-            body=certificate.body_id,
-            after={
-                "object_type": statement.object_type,
-                "object_id": statement.object_id,
-                "payload_sha256": digest,
-                "certificate_serial": certificate.serial,
-            },
+
+
+# Signed attributes that change with every signature; the others depend only on the
+# certificate and the algorithms.
+_PER_SIGNATURE = frozenset({"message_digest", "signing_time"})
+
+
+# The encoded CMS of a certificate's first signature in this process: its fixed parts
+# (the certificate set, the signer identifier, the algorithms, the signing-certificate and
+# algorithm-protection attributes) are the same for every signature of that certificate,
+# and re-encoding them with asn1crypto cost about 20 ms per signature. Keyed by the
+# certificate row and its bytes; no secret is kept.
+_templates: dict[tuple[Any, str, bytes], bytes] = {}
+
+
+async def _sign_detached(
+    signer: Any, certificate: MemberCertificate, data: bytes, signed_at: datetime
+) -> bytes:
+    """A detached CMS SignedData over ``data``: what pyHanko's ``async_sign_general_data``
+    produces (same attributes, same certificates), with its fixed parts encoded once."""
+    key = (certificate.pk, certificate.serial, bytes(certificate.certificate_der))
+    template = _templates.get(key)
+    if template is None:
+        made = await signer.async_sign_general_data(
+            cms.ContentInfo({"content_type": "data", "content": data}),
+            "sha256",
+            detached=True,
+            signed_attr_settings=PdfCMSSignedAttributes(signing_time=signed_at),
         )
+        template = bytes(made.dump())
+        if len(_templates) >= 1024:
+            _templates.clear()
+        _templates[key] = template
+        return template
+    info = cms.ContentInfo.load(template)
+    signed_data = info["content"]
+    signer_info = signed_data["signer_infos"][0]
+    fresh = {
+        "message_digest": cms.CMSAttribute(
+            {"type": "message_digest", "values": [hashlib.sha256(data).digest()]}
+        ),
+        "signing_time": cms.CMSAttribute(
+            {"type": "signing_time", "values": [cms.Time({"utc_time": signed_at})]}
+        ),
+    }
+    attributes = cms.CMSAttributes(
+        [
+            fresh[attr["type"].native] if attr["type"].native in _PER_SIGNATURE else attr
+            for attr in signer_info["signed_attrs"]
+        ]
+    )
+    signature = await signer.async_sign_raw(attributes.dump(), "sha256")
+    signer_info["signed_attrs"] = attributes
+    signer_info["signature"] = signature
+    signed_data["signer_infos"] = cms.SignerInfos([signer_info])
+    info["content"] = signed_data
+    return bytes(info.dump(force=False))
+
+
+def statement_record(*, actor: User, statement: SignedStatement) -> SignedStatement:
+    """Store a statement from ``statement_build`` and audit it, in the caller's transaction.
+
+    The certificate is re-read under the write lock: one revoked meanwhile refuses it.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("statement_record must run inside the transaction of the change")
+    certificate = statement.certificate
+    check_can_sign(MemberCertificate.objects.get(pk=certificate.pk))
+    statement.save(force_insert=True)
+    audit_append(
+        actor=actor,
+        verb="signatures.statement_signed",
+        obj=statement,
+        body=certificate.body_id,
+        after={
+            "object_type": statement.object_type,
+            "object_id": statement.object_id,
+            "payload_sha256": statement.payload_sha256,
+            "certificate_serial": certificate.serial,
+        },
+    )
     return statement
 
 

@@ -783,6 +783,10 @@ def _choose_seat(actor: User, meeting: Meeting, seat_id: int | None) -> live_per
     return voting[0]
 
 
+class _Refused(Exception):
+    """Rolls the vote's transaction back (statement included); the answer is built after."""
+
+
 def vote_cast(
     *,
     actor: User,
@@ -796,25 +800,29 @@ def vote_cast(
     """Cast and sign a seat's vote through the meeting's signing window.
 
     The same ``key`` again (a retry after a reconnect) answers with the same receipt and
-    counts nothing; another key for a seat that voted is a conflict. The statement is signed
-    before the short transaction that records the vote; a poll closed meanwhile refuses it
-    (the statement stays, unused, with its audit record).
+    counts nothing; another key for a seat that voted is a conflict. Two commits per vote:
+    the step-up (requested, confirmed in the window, spent: ``stepup_in_window``), then,
+    after the CMS signature computed outside any transaction, the statement, the vote and
+    their audit events together, under the poll row lock. A poll closed meanwhile, or a
+    seat that voted meanwhile, refuses the vote and rolls its statement back with it: a
+    signature is stored only with the vote it expresses (the spent step-up stays audited).
     """
-    from ecabinet.accounts.stepup import (
-        signing_window_covering,
-        stepup_confirm,
-        stepup_consume,
-        stepup_request,
-    )
+    from ecabinet.accounts.stepup import stepup_in_window
     from ecabinet.ballots.services import signing_certificate
-    from ecabinet.signatures.statements import canonical, payload_hash, statement_sign
+    from ecabinet.signatures.statements import (
+        canonical,
+        payload_hash,
+        statement_build,
+        statement_record,
+    )
 
     existing = _existing_vote(key, actor, poll_id)
     if existing is not None:
         return existing
     if choice not in Vote.Choice.values:
         raise bad_request(_("Lựa chọn biểu quyết không hợp lệ."))
-    if not live_perms.can_view_live(actor, meeting):
+    # A voting seat also makes the live session visible (live_perms.can_view_live).
+    if meeting.status not in live_perms.LIVE_STATES:
         raise PermissionDenied
     seat = _choose_seat(actor, meeting, seat_id)
     poll = Poll.objects.filter(pk=poll_id, meeting=meeting).first()
@@ -828,80 +836,97 @@ def vote_cast(
     if Vote.objects.filter(poll=poll, membership=seat.membership).exists():
         raise conflict(_("Ghế này đã biểu quyết; mỗi ghế chỉ một phiếu."), code="already_voted")
     certificate = signing_certificate(actor, meeting.body)
-    scope = _scope(meeting)
-    if signing_window_covering(actor, session_key=session_key, scope=scope) is None:
-        raise DomainError(
-            _("Cần mở phiên ký cho cuộc họp (nhập mã xác thực một lần) trước khi biểu quyết."),
-            code="stepup_required",
-        )
     payload = _vote_payload(actor, meeting, poll, seat, choice, key)
     content = canonical(payload)
-    challenge = stepup_request(
-        actor=actor,
-        session_key=session_key,
-        purpose="meetings.vote",
-        content=content,
-        summary=_vote_summary(payload, seat),
-        window_scope=scope,
-    )
-    # The vote action is the member's explicit confirmation of this content (the screen
-    # shows the choice and the item before sending); the window stands for the code.
-    stepup_confirm(actor=actor, session_key=session_key, challenge=challenge, code=None)
-    stepup_consume(actor=actor, session_key=session_key, challenge_id=challenge.pk, content=content)
-    statement = statement_sign(
+    try:
+        # The vote action is the member's explicit confirmation of this content (the screen
+        # shows the choice and the item before sending); the window stands for the code.
+        stepup_in_window(
+            actor=actor,
+            session_key=session_key,
+            purpose="meetings.vote",
+            content=content,
+            summary=_vote_summary(payload, seat),
+            window_scope=_scope(meeting),
+        )
+    except DomainError as exc:
+        if exc.code in ("no_window", "no_session", "no_device"):
+            raise DomainError(
+                _("Cần mở phiên ký cho cuộc họp (nhập mã xác thực một lần) trước khi biểu quyết."),
+                code="stepup_required",
+            ) from exc
+        raise
+    statement = statement_build(
         actor=actor,
         certificate=certificate,
         payload=payload,
         confirmation_hash=payload_hash(payload),
     )
-    with transaction.atomic():
-        locked = Poll.objects.select_for_update().get(pk=poll.pk)
-        if locked.status != Poll.Status.OPEN:
-            raise conflict(_("Biểu quyết đã kết thúc; phiếu không được ghi nhận."), code="closed")
-        seat_member = type(seat.membership).objects.get(pk=seat.membership.pk)
-        if not seat_member.is_active or not live_perms.voting_seats(actor, meeting):
-            raise PermissionDenied
-        try:
-            with transaction.atomic():
-                vote = Vote.objects.create(
-                    poll=locked,
-                    membership=seat.membership,
-                    voter=actor,
-                    on_behalf_of=seat.invitation.user if seat.substitute else None,
-                    choice=choice,
-                    statement=statement,
-                    idempotency_key=key,
-                    mode=attendance.mode,
-                    created_at=timezone.now(),
+    refusal: DomainError | None = None
+    try:
+        with transaction.atomic():
+            locked = Poll.objects.select_for_update().get(pk=poll.pk)
+            if locked.status != Poll.Status.OPEN:
+                refusal = conflict(
+                    _("Biểu quyết đã kết thúc; phiếu không được ghi nhận."), code="closed"
                 )
-        except IntegrityError:
-            # Only the vote's own uniqueness is an answer for the voter; anything else is
-            # a real error.
-            again = _existing_vote(key, actor, poll_id)
-            if again is not None:
-                return again
-            if Vote.objects.filter(poll=locked, membership=seat.membership).exists():
-                raise conflict(
-                    _("Ghế này đã biểu quyết; mỗi ghế chỉ một phiếu."), code="already_voted"
-                ) from None
-            raise
-        audit_append(
-            actor=actor,
-            verb="meetings.vote_cast",
-            obj=vote,
-            body=meeting.body_id,
-            after={
-                "meeting": meeting.pk,
-                "poll": locked.pk,
-                "seat": seat.membership.pk,
-                "on_behalf_of": vote.on_behalf_of_id,
-                "choice": choice,
-                "statement": str(statement.pk),
-                "mode": vote.mode,
-            },
-        )
-        meeting_id, poll_pk = meeting.pk, locked.pk
-        transaction.on_commit(lambda: events.tally.touch(meeting_id, poll_pk), robust=True)
+                raise _Refused
+            seat_member = type(seat.membership).objects.get(pk=seat.membership.pk)
+            if not seat_member.is_active or not live_perms.voting_seats(actor, meeting):
+                raise PermissionDenied
+            # Every vote of this poll holds the poll row: these reads cannot race.
+            if Vote.objects.filter(idempotency_key=key).exists() or (
+                Vote.objects.filter(poll=locked, membership=seat.membership).exists()
+            ):
+                raise _Refused
+            statement_record(actor=actor, statement=statement)
+            try:
+                with transaction.atomic():
+                    vote = Vote.objects.create(
+                        poll=locked,
+                        membership=seat.membership,
+                        voter=actor,
+                        on_behalf_of=seat.invitation.user if seat.substitute else None,
+                        choice=choice,
+                        statement=statement,
+                        idempotency_key=key,
+                        mode=attendance.mode,
+                        created_at=timezone.now(),
+                    )
+            except IntegrityError:
+                # Only the vote's own uniqueness is an answer for the voter; anything else
+                # is a real error.
+                if Vote.objects.filter(idempotency_key=key).exists() or (
+                    Vote.objects.filter(poll=locked, membership=seat.membership).exists()
+                ):
+                    raise _Refused from None
+                raise
+            audit_append(
+                actor=actor,
+                verb="meetings.vote_cast",
+                obj=vote,
+                body=meeting.body_id,
+                after={
+                    "meeting": meeting.pk,
+                    "poll": locked.pk,
+                    "seat": seat.membership.pk,
+                    "on_behalf_of": vote.on_behalf_of_id,
+                    "choice": choice,
+                    "statement": str(statement.pk),
+                    "mode": vote.mode,
+                },
+            )
+            meeting_id, poll_pk = meeting.pk, locked.pk
+            transaction.on_commit(lambda: events.tally.touch(meeting_id, poll_pk), robust=True)
+    except _Refused:
+        if refusal is not None:
+            raise refusal from None
+        again = _existing_vote(key, actor, poll_id)
+        if again is not None:
+            return again
+        raise conflict(
+            _("Ghế này đã biểu quyết; mỗi ghế chỉ một phiếu."), code="already_voted"
+        ) from None
     vote.statement = statement
     return VoteResult(vote, receipt(vote))
 
