@@ -61,8 +61,15 @@ sys.path.insert(0, str(ROOT))
 BENCH_DB = "ecabinet_bench_live"
 HUMAN_SECONDS = 10.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-VOTED = re.compile(r'"voted": (\d+)')
-HEAD = re.compile(r'\{"type": "(\w+)"(?:, "seq": (\d+))?')
+# The server writes snapshots and answers with spaces after separators and events compactly
+# (seq first): the patterns accept both.
+VOTED = re.compile(r'"voted": ?(\d+)')
+KIND = re.compile(r'"type": ?"(\w+)"')
+SEQ = re.compile(r'"seq": ?(\d+)')
+POLL_EVENT = re.compile(r'"event": ?"poll"')
+POLL_PART = re.compile(r'"poll": ?\{')
+OPEN = re.compile(r'"status": ?"open"')
+CLOSED = re.compile(r'"status": ?"closed"')
 
 
 # --- environment ---------------------------------------------------------------------------
@@ -398,8 +405,10 @@ class Screen:
                 now = time.perf_counter()
                 self.messages += 1
                 self.bytes += len(text)
-                head = HEAD.match(text)
-                kind = head.group(1) if head else ""
+                head = text[:48]
+                found_kind = KIND.search(head)
+                found_seq = SEQ.search(head)
+                kind = found_kind.group(1) if found_kind else ""
                 # Only the small answers are parsed; events are recognised by their text
                 # (a real screen parses everything, but on its own device).
                 if kind in ("ack", "error"):
@@ -407,15 +416,15 @@ class Screen:
                     future = self.pending.pop(str(reply.get("ref")), None)
                     if future is not None and not future.done():
                         future.set_result(reply)
-                elif kind == "snapshot" and head is not None:
-                    self.seq = int(head.group(2))
+                elif kind == "snapshot" and found_seq is not None:
+                    self.seq = int(found_seq.group(1))
                     future = self.pending.pop("snapshot", None)
                     if future is not None and not future.done():
                         future.set_result({})
-                    elif '"poll": {' in text:
-                        self._poll(text[text.index('"poll": {') :], now)
-                elif kind == "event" and head is not None:
-                    seq = int(head.group(2))
+                    elif part := POLL_PART.search(text):
+                        self._poll(text[part.start() :], now)
+                elif kind == "event" and found_seq is not None:
+                    seq = int(found_seq.group(1))
                     if seq > self.seq + 1 and self.seq >= 0:
                         # The contract's rule: a missed event, reload the whole state.
                         self.resyncs += 1
@@ -423,19 +432,19 @@ class Screen:
                         await self.ws.send(json.dumps({"action": "resync", "ref": "gap"}))
                         continue
                     self.seq = max(self.seq, seq)
-                    if '"event": "poll"' in text[:80]:
+                    if POLL_EVENT.search(text[:80]):
                         self._poll(text, now)
         except websockets.ConnectionClosed:
             pass
 
     def _poll(self, text: str, now: float) -> None:
-        if '"status": "open"' in text:
+        if OPEN.search(text):
             if self.poll_open_at is None:
                 self.poll_open_at = now
             found = VOTED.search(text)
             if found and int(found.group(1)) >= self.target and self.full_tally_at is None:
                 self.full_tally_at = now
-        elif '"status": "closed"' in text and self.results_at is None:
+        elif CLOSED.search(text) and self.results_at is None:
             self.results_at = now
             if self.full_tally_at is None:
                 self.full_tally_at = now

@@ -174,9 +174,8 @@ ACTIONS: dict[str, Action] = {
     "checkin": Action({"mode": _str}, {}, _checkin, sends_me=True),
     "floor.request": Action({"kind": _str}, {}, _floor_request),
     "floor.cancel": Action({"id": _int}, {}, _floor_cancel),
-    "vote": Action(
-        {"poll": _int, "choice": _str, "key": _uuid}, {"seat": _int}, _vote, sends_me=True
-    ),
+    # The ack carries the receipt, which is all of ``me`` a vote changes.
+    "vote": Action({"poll": _int, "choice": _str, "key": _uuid}, {"seat": _int}, _vote),
     "session.open": Action(SEQ, {}, _session(services.meeting_open_session)),
     "session.adjourn": Action(SEQ, {}, _session(services.meeting_adjourn_session)),
     "session.resume": Action(SEQ, {}, _session(services.meeting_resume_session)),

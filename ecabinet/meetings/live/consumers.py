@@ -7,9 +7,11 @@ JSON, action, field types) and answered with one ``ack`` or ``error``; the actio
 Django's sync thread (``database_sync_to_async``), which also funnels the writes of a process
 through one thread, as DESIGN.md recommends for SQLite.
 
-Group events are forwarded in seq order: an event already covered by the snapshot this
-connection received is dropped, a tally refresh (``poll`` with the current seq) passes; a
-presenting agency receives only its own items.
+Group events arrive serialised (``events.Frame``) and are forwarded in seq order: an event
+already covered by the snapshot this connection received is dropped, a tally refresh
+(``poll`` with the current seq) passes; the screens that do not follow the room get the
+public form; a presenting agency receives only its own items. A beacon with a seq this
+connection has not reached (an event was dropped on the way) sends a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ from ecabinet.accounts.session import second_factor_satisfied
 from ecabinet.meetings.live import events
 from ecabinet.meetings.live import permissions as live_perms
 from ecabinet.meetings.live.actions import MAX_MESSAGE_BYTES, clean_ref, handle
-from ecabinet.meetings.live.snapshot import agency_filter_unit, filter_items, snapshot_for
+from ecabinet.meetings.live.snapshot import (
+    agency_filter_unit,
+    filter_items,
+    follows_room,
+    snapshot_for,
+)
 from ecabinet.meetings.models import Meeting
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -43,6 +50,7 @@ def _open(user: Any, meeting_id: int, session_key: str | None) -> dict[str, Any]
     return {
         "snapshot": snapshot_for(user, meeting, session_key=session_key),
         "recorder": live_perms.can_record_minutes(user, meeting),
+        "monitor": follows_room(user, meeting),
         "unit": agency_filter_unit(user, meeting),
     }
 
@@ -51,7 +59,9 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     meeting_id: int
     last_seq: int = -1
     recorder: bool = False
+    monitor: bool = False
     unit: int | None = None
+    resyncing: bool = False
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -76,9 +86,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             del self.group
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        events.tally.register_loop(asyncio.get_running_loop())
-        self.recorder = bool(opened["recorder"])
-        self.unit = opened["unit"]
+        events.register_loop(asyncio.get_running_loop())
+        self._take(opened)
         await self.accept()
         await self._send_snapshot(opened["snapshot"])
 
@@ -130,27 +139,59 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             # No longer allowed (removed from the body, meeting cancelled): hang up.
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.recorder = bool(opened["recorder"])
-        self.unit = opened["unit"]
+        self._take(opened)
         await self._send_snapshot(opened["snapshot"])
         await self.send_json(events.ack_message(ref, {"seq": self.last_seq}))
+
+    def _take(self, opened: dict[str, Any]) -> None:
+        self.recorder = bool(opened["recorder"])
+        self.monitor = bool(opened["monitor"])
+        self.unit = opened["unit"]
+
+    async def _catch_up(self) -> None:
+        """An event of this meeting never reached this connection: send a fresh snapshot."""
+        if self.resyncing:
+            return
+        self.resyncing = True
+        try:
+            opened = await database_sync_to_async(_open)(
+                self.scope.get("user"), self.meeting_id, self._session_key()
+            )
+            if opened is None:
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
+            self._take(opened)
+            await self._send_snapshot(opened["snapshot"])
+        finally:
+            self.resyncing = False
 
     async def live_event(self, event: events.ChannelEvent) -> None:
         if event.get("audience") == "recorders" and not self.recorder:
             return
-        for message in event["messages"]:
-            seq = int(message["seq"])
-            if message.get("refresh"):
+        beacon = event.get("beacon")
+        if beacon is not None:
+            if int(beacon) > self.last_seq:
+                await self._catch_up()
+            return
+        for frame in event["frames"]:
+            seq = int(frame["seq"])
+            if frame["refresh"]:
                 if seq < self.last_seq:
                     continue  # older than what this connection holds
                 # A refresh never moves the sequence: one built after a change whose own
                 # event is still on its way carries that change's seq, and would make the
                 # change itself look already delivered.
-                await self.send_json({**message, "seq": self.last_seq})
+                await self.send(text_data=self._text(frame, self.last_seq))
                 continue
             if seq <= self.last_seq:
                 continue  # already in the snapshot this connection holds
-            if message["event"] == "items" and self.unit is not None:
-                message = {**message, "data": filter_items(None, None, message["data"], self.unit)}
             self.last_seq = seq
-            await self.send_json(message)
+            if "items" in frame and self.unit is not None:
+                data = filter_items(None, None, frame["items"], self.unit)
+                await self.send_json(events.event_message(seq, "items", data))
+                continue
+            await self.send(text_data=self._text(frame, seq))
+
+    def _text(self, frame: events.Frame, seq: int) -> str:
+        body = frame["body"] if self.monitor else frame.get("public", frame["body"])
+        return events.frame_text(seq, body)

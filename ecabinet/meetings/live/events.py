@@ -4,17 +4,32 @@ Server → client messages are built here only (``snapshot``, ``event``, ``me``,
 ``error``). A committed change sends its events to the group ``meeting-<pk>`` with
 ``transaction.on_commit``; the consumers forward them (filtered per connection).
 
+Each event is serialised once, in two forms at most: the full one, for the screens that
+follow the room (the chair's console, the secretary and the Office: ``monitor`` connections),
+and a public one for everyone else (members' phones, the projector) without the parts those
+screens never show: the attendance lists and the ids of who has voted. A frame carries the
+JSON text without its seq, which each connection prefixes with the seq it sends; sending
+costs one string per connection, not one serialisation (docs/performance.md).
+
 Tally refreshes during an open poll are coalesced per process: the first vote in a window
 schedules one push ~100 ms later on the event loop that serves the sockets; votes committed
 meanwhile ride on it. A push carries the current seq without incrementing it.
+
+A channel layer drops a message to a connection whose queue is full, and a screen that
+misses the LAST event of a burst (a poll's results) would not notice the gap. So every
+seq-moving broadcast also arms a beacon about a second later (at most one per meeting per
+second and process): it carries the meeting's current seq, and a connection that holds less
+sends its screen a fresh snapshot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any, Literal, NotRequired, TypedDict
 
 from asgiref.sync import async_to_sync
@@ -24,8 +39,11 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 TALLY_INTERVAL = 0.1
+BEACON_INTERVAL = 1.0
 # Who receives a group event: everyone connected, or only the secretary and the Office.
 Audience = Literal["all", "recorders"]
+# Parts public screens do not receive in full (see ``public_data``).
+PRIVATE_KEYS = {"poll": ("voted_user_ids",)}
 
 
 class EventMessage(TypedDict):
@@ -38,12 +56,27 @@ class EventMessage(TypedDict):
     refresh: NotRequired[bool]
 
 
+class Frame(TypedDict):
+    """One event, serialised: ``body`` is its JSON text after ``{"seq":N,`` (see ``frame_text``)."""
+
+    seq: int
+    event: str
+    refresh: bool
+    body: str
+    # The same for public screens, when it differs.
+    public: NotRequired[str]
+    # The agenda, for the connections of a presenting agency, which see only their own items.
+    items: NotRequired[list[dict[str, Any]]]
+
+
 class ChannelEvent(TypedDict):
     """What travels over the channel layer; Channels calls ``MeetingConsumer.live_event``."""
 
     type: Literal["live.event"]
-    messages: list[EventMessage]
+    frames: list[Frame]
     audience: Audience
+    # A beacon: the meeting's seq now; a connection holding less resynchronises.
+    beacon: NotRequired[int]
 
 
 def group_name(meeting_id: int) -> str:
@@ -55,6 +88,42 @@ def event_message(seq: int, key: str, data: Any, *, refresh: bool = False) -> Ev
     if refresh:
         message["refresh"] = True
     return message
+
+
+def public_data(key: str, data: Any) -> Any:
+    """A part as the public screens get it: no attendance lists, no voter ids."""
+    if key == "attendance":
+        return None
+    hidden = PRIVATE_KEYS.get(key)
+    if hidden and isinstance(data, dict):
+        return {k: v for k, v in data.items() if k not in hidden}
+    return data
+
+
+def _body(message: dict[str, Any]) -> str:
+    text = json.dumps(
+        {k: v for k, v in message.items() if k != "seq"}, separators=(",", ":"), ensure_ascii=False
+    )
+    return text[1:]  # after "{": the seq goes first
+
+
+def frame_of(message: EventMessage) -> Frame:
+    frame: Frame = {
+        "seq": message["seq"],
+        "event": message["event"],
+        "refresh": bool(message.get("refresh")),
+        "body": _body(dict(message)),
+    }
+    public = public_data(message["event"], message["data"])
+    if public is not message["data"]:
+        frame["public"] = _body({**message, "data": public})
+    if message["event"] == "items":
+        frame["items"] = message["data"]
+    return frame
+
+
+def frame_text(seq: int, body: str) -> str:
+    return f'{{"seq":{seq},{body}'
 
 
 def snapshot_message(state: dict[str, Any]) -> dict[str, Any]:
@@ -74,13 +143,22 @@ def error_message(ref: Any, code: str, message: str, **extra: Any) -> dict[str, 
     return {"type": "error", "ref": ref, "code": code, "message": message, **extra}
 
 
+def channel_event(messages: list[EventMessage], audience: Audience = "all") -> ChannelEvent:
+    return {
+        "type": "live.event",
+        "frames": [frame_of(m) for m in messages],
+        "audience": audience,
+    }
+
+
 def broadcast(meeting_id: int, messages: list[EventMessage], audience: Audience = "all") -> None:
     """Send now (from sync code, after the commit)."""
     layer = get_channel_layer()
     if layer is None or not messages:
         return
-    event: ChannelEvent = {"type": "live.event", "messages": messages, "audience": audience}
-    async_to_sync(layer.group_send)(group_name(meeting_id), event)
+    async_to_sync(layer.group_send)(group_name(meeting_id), channel_event(messages, audience))
+    if any(not m.get("refresh") for m in messages):
+        beacons.touch(meeting_id, 0)
 
 
 def broadcast_on_commit(
@@ -90,15 +168,17 @@ def broadcast_on_commit(
     transaction.on_commit(lambda: broadcast(meeting_id, messages, audience), robust=True)
 
 
-class TallyCoalescer:
-    """At most one tally push per poll every ``TALLY_INTERVAL`` seconds (per process).
+class Coalescer:
+    """At most one push per key every ``interval`` seconds (per process).
 
     ``touch`` may be called from any thread. When an event loop serving sockets is known
     (registered by the consumers), the push is scheduled there; without one (a management
     command, a test calling the services directly) it is sent at once.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, interval: float, build: Callable[[int, int], ChannelEvent | None]) -> None:
+        self.interval = interval
+        self._build = build
         self._lock = threading.Lock()
         self._pending: set[tuple[int, int]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -110,7 +190,7 @@ class TallyCoalescer:
         key = (meeting_id, poll_id)
         loop = self._loop
         if loop is None or loop.is_closed() or not loop.is_running():
-            push_tally(meeting_id, poll_id)
+            self._send_now(key)
             return
         with self._lock:
             if key in self._pending:
@@ -122,25 +202,26 @@ class TallyCoalescer:
             lambda: loop.create_task(self._later(key)), context=contextvars.Context()
         )
 
+    def _send_now(self, key: tuple[int, int]) -> None:
+        event = self._build(*key)
+        layer = get_channel_layer()
+        if event is not None and layer is not None:
+            async_to_sync(layer.group_send)(group_name(key[0]), event)
+
     async def _later(self, key: tuple[int, int]) -> None:
         from channels.db import database_sync_to_async
 
-        await asyncio.sleep(TALLY_INTERVAL)
+        await asyncio.sleep(self.interval)
         with self._lock:
-            # Votes committed from here on schedule the next push.
+            # Changes committed from here on schedule the next push.
             self._pending.discard(key)
         try:
-            message = await database_sync_to_async(tally_message)(*key)
+            event = await database_sync_to_async(self._build)(*key)
             layer = get_channel_layer()
-            if message is not None and layer is not None:
-                event: ChannelEvent = {
-                    "type": "live.event",
-                    "messages": [message],
-                    "audience": "all",
-                }
+            if event is not None and layer is not None:
                 await layer.group_send(group_name(key[0]), event)
         except Exception:  # a lost refresh is repaired by the next one or a resync
-            logger.exception("tally push failed for meeting %s poll %s", *key)
+            logger.exception("live push failed for meeting %s (%s)", *key)
 
 
 def tally_message(meeting_id: int, poll_id: int) -> EventMessage | None:
@@ -155,10 +236,24 @@ def tally_message(meeting_id: int, poll_id: int) -> EventMessage | None:
     return event_message(meeting.seq, "poll", poll_part(meeting, poll), refresh=True)
 
 
-def push_tally(meeting_id: int, poll_id: int) -> None:
+def tally_event(meeting_id: int, poll_id: int) -> ChannelEvent | None:
     message = tally_message(meeting_id, poll_id)
-    if message is not None:
-        broadcast(meeting_id, [message])
+    return channel_event([message]) if message is not None else None
 
 
-tally = TallyCoalescer()
+def beacon_event(meeting_id: int, _unused: int = 0) -> ChannelEvent | None:
+    from ecabinet.meetings.models import Meeting
+
+    seq = Meeting.objects.filter(pk=meeting_id).values_list("seq", flat=True).first()
+    if seq is None:
+        return None
+    return {"type": "live.event", "frames": [], "audience": "all", "beacon": seq}
+
+
+def register_loop(loop: asyncio.AbstractEventLoop) -> None:
+    tally.register_loop(loop)
+    beacons.register_loop(loop)
+
+
+tally = Coalescer(TALLY_INTERVAL, tally_event)
+beacons = Coalescer(BEACON_INTERVAL, beacon_event)

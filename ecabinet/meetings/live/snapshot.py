@@ -361,22 +361,35 @@ def me_part(
     }
 
 
+def follows_room(user: AnyUser, meeting: Meeting) -> bool:
+    """The chair's console, the secretary and the Office: the screens that show who is
+    present and who has voted. The others (members' phones, the projector, an agency) get
+    the public form of those parts (``events.public_data``)."""
+    return live_perms.can_chair(user, meeting) or live_perms.can_record_minutes(user, meeting)
+
+
 def snapshot_for(
     user: AnyUser, meeting: Meeting, *, session_key: str | None = None
 ) -> dict[str, Any]:
     """The whole STATE as ``user`` sees it (JSON-serialisable). The caller has checked
     ``can_view_live``. A presenting agency sees only its own items' titles (as in the
-    preparation pages); the secretary and the Office also get the minutes notes."""
+    preparation pages); the secretary and the Office also get the minutes notes; only the
+    screens that follow the room get the attendance lists and the voters' ids."""
+    from ecabinet.meetings.live.events import public_data
+
     meeting = Meeting.objects.select_related("body", "chair", "secretary").get(pk=meeting.pk)
     poll = current_poll(meeting)
+    full = follows_room(user, meeting)
+    attendance = attendance_part(meeting) if full else public_data("attendance", None)
+    poll_data = poll_part(meeting, poll)
     state: dict[str, Any] = {
         "seq": meeting.seq,
         "meeting": meeting_part(meeting),
         "quorum": quorum_part(meeting),
-        "attendance": attendance_part(meeting),
+        "attendance": attendance,
         "items": filter_items(user, meeting, items_part(meeting)),
         "floor": floor_part(meeting),
-        "poll": poll_part(meeting, poll),
+        "poll": poll_data if full else public_data("poll", poll_data),
         "me": me_part(
             user, meeting, session_key=session_key, poll_id=poll.pk if poll is not None else None
         ),

@@ -543,8 +543,16 @@ def test_snapshot_follows_the_contract(lv: Live) -> None:
     lv.vote("member2", poll)
     state = snapshot_for(lv.user("member2"), lv.fresh(), session_key=SESSION)
     assert set(state) == {"seq", "meeting", "quorum", "attendance", "items", "floor", "poll", "me"}
-    assert state["poll"]["voted_user_ids"] == [lv.user("member2").pk]
+    # A member's screen gets the public form: counts, not who is present or who voted.
+    assert state["attendance"] is None
+    assert "voted_user_ids" not in state["poll"]
+    assert state["poll"]["voted"] == 1
     assert state["poll"]["results"] is None
+    # The chair's console and the Office (who keep the minutes) follow the room.
+    for who in ("chair", "office"):
+        full = snapshot_for(lv.user(who), lv.fresh())
+        assert full["poll"]["voted_user_ids"] == [lv.user("member2").pk]
+        assert lv.user("member2").pk in {row["user_id"] for row in full["attendance"]["present"]}
     me = state["me"]
     assert me["roles"] == ["member"]
     assert me["checked_in"]
