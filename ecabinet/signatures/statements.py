@@ -252,36 +252,69 @@ def statement_build(
 # Signed attributes that change with every signature; the others depend only on the
 # certificate and the algorithms.
 _PER_SIGNATURE = frozenset({"message_digest", "signing_time"})
+_TEMPLATES_MAX = 4096
+# A stand-in for the signature value of a template (never a signature of anything).
+_NO_SIGNATURE = b"\0" * 64
 
-
-# The encoded CMS of a certificate's first signature in this process: its fixed parts
-# (the certificate set, the signer identifier, the algorithms, the signing-certificate and
-# algorithm-protection attributes) are the same for every signature of that certificate,
-# and re-encoding them with asn1crypto cost about 20 ms per signature. Keyed by the
-# certificate row and its bytes; no secret is kept.
+# Per certificate, the encoded CMS that pyHanko's ``async_sign_general_data`` produces for it
+# with a stand-in signature value: the certificate set, the signer identifier, the
+# algorithms, the signing-certificate and algorithm-protection attributes are the same for
+# every signature of that certificate, and encoding them with asn1crypto costs 20-50 ms.
+# Built from the certificate and the signer's public settings only (no private key is used),
+# so it can be prepared before the first vote (``statement_prepare``). Keyed by the
+# certificate row and its bytes; nothing secret is kept.
 _templates: dict[tuple[Any, str, bytes], bytes] = {}
+
+
+def _template_key(certificate: MemberCertificate) -> tuple[Any, str, bytes]:
+    return (certificate.pk, certificate.serial, bytes(certificate.certificate_der))
+
+
+async def _template(signer: Any, certificate: MemberCertificate) -> bytes:
+    from pyhanko.sign.signers.pdf_cms import ExternalSigner
+
+    key = _template_key(certificate)
+    template = _templates.get(key)
+    if template is not None:
+        return template
+    dry = ExternalSigner(
+        signing_cert=signer.signing_cert,
+        cert_registry=signer.cert_registry,
+        signature_value=_NO_SIGNATURE,
+        signature_mechanism=signer.get_signature_mechanism_for_digest("sha256"),
+        prefer_pss=signer.prefer_pss,
+        embed_roots=signer.embed_roots,
+    )
+    made = await dry.async_sign_general_data(
+        cms.ContentInfo({"content_type": "data", "content": b""}),
+        "sha256",
+        detached=True,
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=timezone.now()),
+    )
+    template = bytes(made.dump())
+    if len(_templates) >= _TEMPLATES_MAX:
+        _templates.clear()
+    _templates[key] = template
+    return template
+
+
+def statement_prepare(certificate: MemberCertificate) -> None:
+    """Encode the fixed parts of ``certificate``'s signatures ahead of its first one (e.g.
+    when a voter's screen connects), so that signing costs one raw signature. Refuses, like
+    signing, a certificate that may not sign; no private key is used."""
+    if _template_key(certificate) in _templates:
+        return
+    signer = signer_for(certificate)
+    run_sync(_template, signer, certificate)
 
 
 async def _sign_detached(
     signer: Any, certificate: MemberCertificate, data: bytes, signed_at: datetime
 ) -> bytes:
     """A detached CMS SignedData over ``data``: what pyHanko's ``async_sign_general_data``
-    produces (same attributes, same certificates), with its fixed parts encoded once."""
-    key = (certificate.pk, certificate.serial, bytes(certificate.certificate_der))
-    template = _templates.get(key)
-    if template is None:
-        made = await signer.async_sign_general_data(
-            cms.ContentInfo({"content_type": "data", "content": data}),
-            "sha256",
-            detached=True,
-            signed_attr_settings=PdfCMSSignedAttributes(signing_time=signed_at),
-        )
-        template = bytes(made.dump())
-        if len(_templates) >= 1024:
-            _templates.clear()
-        _templates[key] = template
-        return template
-    info = cms.ContentInfo.load(template)
+    produces (same attributes, same certificates), with its fixed parts encoded once per
+    certificate and only the digest, the signing time and the signature made anew."""
+    info = cms.ContentInfo.load(await _template(signer, certificate))
     signed_data = info["content"]
     signer_info = signed_data["signer_infos"][0]
     fresh = {

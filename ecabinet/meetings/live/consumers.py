@@ -17,17 +17,19 @@ connection has not reached (an event was dropped on the way) sends a fresh snaps
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from ecabinet.accounts.session import second_factor_satisfied
+from ecabinet.core.errors import DomainError
 from ecabinet.meetings.live import events
 from ecabinet.meetings.live import permissions as live_perms
 from ecabinet.meetings.live.actions import MAX_MESSAGE_BYTES, clean_ref, handle
+from ecabinet.meetings.live.db import live_sync
 from ecabinet.meetings.live.snapshot import (
     agency_filter_unit,
     filter_items,
@@ -40,6 +42,18 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
+def _prepare_signing(user: Any, meeting: Meeting) -> None:
+    """A voter's certificate gets its signature template now, not at its first vote."""
+    from ecabinet.ballots.services import signing_certificate
+    from ecabinet.signatures.statements import statement_prepare
+
+    if not live_perms.voting_seats(user, meeting):
+        return
+    # No certificate (yet): the vote itself will say so.
+    with contextlib.suppress(DomainError):
+        statement_prepare(signing_certificate(user, meeting.body))
+
+
 def _open(user: Any, meeting_id: int, session_key: str | None) -> dict[str, Any] | None:
     """What the connection needs, or None when the user may not see the live session."""
     meeting = (
@@ -47,6 +61,7 @@ def _open(user: Any, meeting_id: int, session_key: str | None) -> dict[str, Any]
     )
     if meeting is None or not live_perms.can_view_live(user, meeting):
         return None
+    _prepare_signing(user, meeting)
     return {
         "snapshot": snapshot_for(user, meeting, session_key=session_key),
         "recorder": live_perms.can_record_minutes(user, meeting),
@@ -67,9 +82,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         user = self.scope.get("user")
         session = self.scope.get("session")
         # Channels does not run the second-factor middleware: check it here.
-        if session is None or not await database_sync_to_async(second_factor_satisfied)(
-            user, session
-        ):
+        if session is None or not await live_sync(second_factor_satisfied)(user, session):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         try:
@@ -80,7 +93,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.group = events.group_name(self.meeting_id)
         # Join before the snapshot is taken: nothing committed after it can be missed.
         await self.channel_layer.group_add(self.group, self.channel_name)
-        opened = await database_sync_to_async(_open)(user, self.meeting_id, self._session_key())
+        opened = await live_sync(_open)(user, self.meeting_id, self._session_key())
         if opened is None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             del self.group
@@ -124,15 +137,13 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._resync(message)
             return
         user = self.scope.get("user")
-        replies = await database_sync_to_async(handle)(
-            user, self.meeting_id, self._session_key(), message
-        )
+        replies = await live_sync(handle)(user, self.meeting_id, self._session_key(), message)
         for reply in replies:
             await self.send_json(reply)
 
     async def _resync(self, message: dict[str, Any]) -> None:
         ref = clean_ref(message)
-        opened = await database_sync_to_async(_open)(
+        opened = await live_sync(_open)(
             self.scope.get("user"), self.meeting_id, self._session_key()
         )
         if opened is None:
@@ -154,7 +165,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         self.resyncing = True
         try:
-            opened = await database_sync_to_async(_open)(
+            opened = await live_sync(_open)(
                 self.scope.get("user"), self.meeting_id, self._session_key()
             )
             if opened is None:

@@ -209,14 +209,14 @@ class Coalescer:
             async_to_sync(layer.group_send)(group_name(key[0]), event)
 
     async def _later(self, key: tuple[int, int]) -> None:
-        from channels.db import database_sync_to_async
+        from ecabinet.meetings.live.db import live_sync
 
         await asyncio.sleep(self.interval)
         with self._lock:
             # Changes committed from here on schedule the next push.
             self._pending.discard(key)
         try:
-            event = await database_sync_to_async(self._build)(*key)
+            event = await live_sync(self._build)(*key)
             layer = get_channel_layer()
             if event is not None and layer is not None:
                 await layer.group_send(group_name(key[0]), event)

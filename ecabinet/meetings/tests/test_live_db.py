@@ -1,0 +1,56 @@
+"""The socket's sync thread keeps its database connection (``live/db.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.db import connection
+
+from ecabinet.meetings.live import db
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _raw() -> Any:
+    connection.ensure_connection()
+    return connection.connection
+
+
+def test_the_socket_keeps_its_connection_between_actions() -> None:
+    first = async_to_sync(db.live_sync(_raw))()
+    assert async_to_sync(db.live_sync(_raw))() is first
+    # What it replaces: Channels' wrapper opens a new connection for every call.
+    plain = async_to_sync(database_sync_to_async(_raw))()
+    assert async_to_sync(database_sync_to_async(_raw))() is not plain
+
+
+def test_an_old_connection_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = async_to_sync(db.live_sync(_raw))()
+    monkeypatch.setattr(db, "KEEP_SECONDS", 0.0)
+    assert async_to_sync(db.live_sync(_raw))() is not first
+
+
+def test_a_connection_broken_by_an_error_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fails() -> Any:
+        raw = _raw()
+        connection.errors_occurred = True
+        monkeypatch.setattr(connection, "is_usable", lambda: False)
+        return raw
+
+    broken = async_to_sync(db.live_sync(fails))()
+    monkeypatch.undo()
+    assert async_to_sync(db.live_sync(_raw))() is not broken
+
+
+def test_a_connection_still_usable_after_an_error_is_kept() -> None:
+    def fails() -> Any:
+        raw = _raw()
+        connection.errors_occurred = True
+        return raw
+
+    kept = async_to_sync(db.live_sync(fails))()
+    assert async_to_sync(db.live_sync(_raw))() is kept
+    assert connection.errors_occurred is False
