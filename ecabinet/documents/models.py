@@ -282,3 +282,90 @@ class PrivateNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} — {self.document} p.{self.page}"
+
+
+class NumberCounter(models.Model):
+    """The last number given in one sequence: a body's documents of one type in one year.
+
+    The numbering service locks this row for the rest of the issuing transaction, so two
+    issuances of the same sequence are served one after the other (numbering.py).
+    """
+
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="+")
+    document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+")
+    # Calendar year in Vietnam time (Decree 30, Art. 15: from 01 on 1 January).
+    year = models.PositiveSmallIntegerField(_("năm"))
+    last = models.PositiveIntegerField(_("số đã cấp gần nhất"), default=0)
+
+    class Meta:
+        verbose_name = _("bộ đếm số văn bản")
+        verbose_name_plural = _("bộ đếm số văn bản")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "document_type", "year"], name="numbercounter_one_per_sequence"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body} {self.document_type} {self.year}: {self.last}"
+
+
+class RegisterEntry(models.Model):
+    """One number given to one outgoing document (sổ đăng ký văn bản đi). Never updated.
+
+    The subject is a reference (type and id strings, as in the tracking ledger) so that any
+    app can have its documents numbered without this app knowing its models.
+    """
+
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="register_entries")
+    document_type = models.ForeignKey(
+        DocumentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("loại văn bản")
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    sequence = models.PositiveIntegerField(_("số"))
+    # Số, ký hiệu as printed: "85/NQ-CP", "01/QĐ-TTg".
+    number = models.CharField(_("số, ký hiệu"), max_length=60)
+    issued_at = models.DateTimeField(_("thời điểm cấp số"))
+    subject_type = models.CharField(max_length=60)
+    subject_id = models.CharField(max_length=64)
+    # None when the body's automatic issuer gave the number.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người cấp số"),
+    )
+
+    class Meta:
+        verbose_name = _("số văn bản đi")
+        verbose_name_plural = _("sổ đăng ký văn bản đi")
+        ordering = ["body", "-year", "document_type", "-sequence"]
+        constraints = [
+            # No duplicate: one document per number of a sequence.
+            models.UniqueConstraint(
+                fields=["body", "document_type", "year", "sequence"],
+                name="registerentry_unique_number",
+            ),
+            # One number per document: a retried issuance never takes a second one.
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id"], name="registerentry_one_per_subject"
+            ),
+            models.CheckConstraint(
+                condition=Q(sequence__gte=1), name="registerentry_sequence_from_one"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def code_number(self) -> str:
+        """The number alone, as the seal's number field and edXML CodeNumber take it: "01"."""
+        return f"{self.sequence:02d}"
+
+    @property
+    def code_notation(self) -> str:
+        """The notation after the number, edXML CodeNotation: "NQ-CP"."""
+        return self.number.partition("/")[2]

@@ -75,6 +75,12 @@ class Decree30Document:
     signer_authority: str = ""  # "TM. CHÍNH PHỦ"
     parent: str = ""  # parent body, printed above the body name
     recipients: Sequence[str] = field(default_factory=tuple)
+    # Before the sections, for documents that have them (a resolution): the enacting body's
+    # name ("CHÍNH PHỦ"), the legal bases in italic (Decree 30, Appendix I), and the
+    # enacting words ("QUYẾT NGHỊ:").
+    enacting_body: str = ""
+    preamble: Sequence[str] = field(default_factory=tuple)
+    enacting_formula: str = ""
 
 
 @dataclass(frozen=True)
