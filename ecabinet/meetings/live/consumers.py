@@ -77,6 +77,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     monitor: bool = False
     unit: int | None = None
     resyncing: bool = False
+    counted: bool = False
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -102,9 +103,14 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         events.register_loop(asyncio.get_running_loop())
         self._take(opened)
         await self.accept()
+        self.counted = True
+        events.screen_joined(self.meeting_id)
         await self._send_snapshot(opened["snapshot"])
 
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            self.counted = False
+            events.screen_left(self.meeting_id)
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

@@ -39,6 +39,12 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 TALLY_INTERVAL = 0.1
+# With many screens a refresh every 100 ms is most of a core (each send wakes a connection
+# and writes a frame): the interval grows with the screens this process serves, so that a
+# process sends at most about TALLY_SENDS_PER_SECOND tally frames (500 screens: every
+# 250 ms; 1,000: every 500 ms), never less often than TALLY_INTERVAL_MAX.
+TALLY_SENDS_PER_SECOND = 2000
+TALLY_INTERVAL_MAX = 1.0
 BEACON_INTERVAL = 1.0
 # Who receives a group event: everyone connected, or only the secretary and the Office.
 Audience = Literal["all", "recorders"]
@@ -176,7 +182,11 @@ class Coalescer:
     command, a test calling the services directly) it is sent at once.
     """
 
-    def __init__(self, interval: float, build: Callable[[int, int], ChannelEvent | None]) -> None:
+    def __init__(
+        self,
+        interval: float | Callable[[int], float],
+        build: Callable[[int, int], ChannelEvent | None],
+    ) -> None:
         self.interval = interval
         self._build = build
         self._lock = threading.Lock()
@@ -211,7 +221,8 @@ class Coalescer:
     async def _later(self, key: tuple[int, int]) -> None:
         from ecabinet.meetings.live.db import live_sync
 
-        await asyncio.sleep(self.interval)
+        interval = self.interval
+        await asyncio.sleep(interval(key[0]) if callable(interval) else interval)
         with self._lock:
             # Changes committed from here on schedule the next push.
             self._pending.discard(key)
@@ -255,5 +266,26 @@ def register_loop(loop: asyncio.AbstractEventLoop) -> None:
     beacons.register_loop(loop)
 
 
-tally = Coalescer(TALLY_INTERVAL, tally_event)
+# Screens connected to each meeting in this process (the consumers count themselves).
+screens: dict[int, int] = {}
+
+
+def screen_joined(meeting_id: int) -> None:
+    screens[meeting_id] = screens.get(meeting_id, 0) + 1
+
+
+def screen_left(meeting_id: int) -> None:
+    left = screens.get(meeting_id, 0) - 1
+    if left > 0:
+        screens[meeting_id] = left
+    else:
+        screens.pop(meeting_id, None)
+
+
+def tally_interval(meeting_id: int) -> float:
+    wanted = screens.get(meeting_id, 0) / TALLY_SENDS_PER_SECOND
+    return min(max(TALLY_INTERVAL, wanted), TALLY_INTERVAL_MAX)
+
+
+tally = Coalescer(tally_interval, tally_event)
 beacons = Coalescer(BEACON_INTERVAL, beacon_event)

@@ -328,3 +328,71 @@ def test_a_member_removed_mid_meeting_is_refused_and_hung_up_on_resync(tl: Live)
     refused, closed = async_to_sync(scenario)()
     assert refused["code"] == "forbidden"
     assert closed == {"type": "websocket.close", "code": 4403}
+
+
+def test_a_member_screen_gets_the_tally_without_who_voted(tl: Live) -> None:
+    poll = tl.voting_ready("chair", "member2")
+    cookie, _key = _login(tl.user("member2"))
+
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
+        ws, snapshot = await _connected(tl.meeting.pk, cookie)
+        await database_sync_to_async(tl.vote)("chair", poll)
+        message = await ws.receive_json_from(timeout=5)
+        while message.get("event") != "poll" or message["data"]["voted"] < 1:
+            message = await ws.receive_json_from(timeout=5)
+        await ws.disconnect()
+        return snapshot, message
+
+    snapshot, message = async_to_sync(scenario)()
+    assert snapshot["state"]["attendance"] is None
+    assert "voted_user_ids" not in snapshot["state"]["poll"]
+    assert message["data"]["voted"] == 1
+    assert "voted_user_ids" not in message["data"]
+    assert message["seq"] == snapshot["seq"]
+
+
+def test_a_connection_that_missed_an_event_gets_a_snapshot_from_the_beacon(tl: Live) -> None:
+    from channels.layers import get_channel_layer
+
+    from ecabinet.meetings.live import events
+
+    cookie, _key = _login(tl.user("member2"))
+    layer = get_channel_layer()
+
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
+        ws, before = await _connected(tl.meeting.pk, cookie)
+        # A change whose event never reaches this connection (a full channel drops it).
+        await database_sync_to_async(
+            lambda: Meeting.objects.filter(pk=tl.meeting.pk).update(seq=before["seq"] + 3)
+        )()
+        beacon = await database_sync_to_async(events.beacon_event)(tl.meeting.pk)
+        await layer.group_send(events.group_name(tl.meeting.pk), beacon)
+        after = await ws.receive_json_from(timeout=5)
+        # A beacon at a seq the connection holds sends nothing.
+        await layer.group_send(events.group_name(tl.meeting.pk), beacon)
+        assert await ws.receive_nothing(timeout=0.3)
+        await ws.disconnect()
+        return before, after
+
+    before, after = async_to_sync(scenario)()
+    assert after["type"] == "snapshot"
+    assert after["seq"] == before["seq"] + 3
+
+
+def test_screens_are_counted_per_meeting_for_the_tally_interval(tl: Live) -> None:
+    from ecabinet.meetings.live import events
+
+    cookie, _key = _login(tl.user("member2"))
+
+    async def scenario() -> tuple[int, int, int]:
+        start = events.screens.get(tl.meeting.pk, 0)
+        first, _ = await _connected(tl.meeting.pk, cookie)
+        second, _ = await _connected(tl.meeting.pk, cookie)
+        both = events.screens.get(tl.meeting.pk, 0)
+        await first.disconnect()
+        await second.disconnect()
+        return start, both, events.screens.get(tl.meeting.pk, 0)
+
+    start, both, end = async_to_sync(scenario)()
+    assert both == start + 2
+    assert end == start
