@@ -10,7 +10,8 @@ the last vote is acknowledged, and the results reach every screen.
 
 Arrival patterns (DESIGN.md, benchmark conventions):
 - burst: every member submits at the same instant (worst case): votes/s, lost/duplicated.
-- human: submissions spread uniformly over 10 seconds: the latency targets refer to this.
+- human: submissions spread uniformly over 10 seconds (``--spread`` to change it): the
+  latency targets refer to this.
 
 Measured: submit → ack per vote (p50/p95/p99/max), the time from the last ack until every
 screen shows the full tally and until every screen has the closed poll's results, messages
@@ -59,7 +60,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BENCH_DB = "ecabinet_bench_live"
-HUMAN_SECONDS = 10.0
+DEFAULT_SPREAD = 10.0
+HUMAN_SECONDS = DEFAULT_SPREAD  # set from --spread in the child
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 # The server writes snapshots and answers with spaces after separators and events compactly
 # (seq first): the patterns accept both.
@@ -545,6 +547,7 @@ async def vote_round(
         latencies.append(done - start)
 
     delays = [random.uniform(0, HUMAN_SECONDS) if pattern == "human" else 0.0 for _ in screens]
+    label = f"human ({HUMAN_SECONDS:g} s)" if pattern == "human" else pattern
     pairs = enumerate(zip(screens, delays, strict=True))
     await asyncio.gather(*(vote(i, s, d) for i, (s, d) in pairs))
     last_ack = max(acked) if acked else time.perf_counter()
@@ -557,7 +560,7 @@ async def vote_round(
     missing = sum(1 for s in screens if s.results_at is None)
     await asyncio.sleep(0.2)  # late tally refreshes still count as messages
     return PollFigures(
-        pattern=pattern,
+        pattern=label,
         latencies=latencies,
         errors=errors,
         retries=retries,
@@ -721,6 +724,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, nargs="+", default=[30])
     parser.add_argument("--pattern", choices=("burst", "human", "both"), default="both")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--spread", type=float, default=DEFAULT_SPREAD, help="seconds over which humans vote"
+    )
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--write", type=Path, help="append the figures (Markdown) to this file")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
@@ -728,6 +734,8 @@ def main() -> None:
     args = parser.parse_args()
     patterns = ["burst", "human"] if args.pattern == "both" else [args.pattern]
     if args.child is not None:
+        global HUMAN_SECONDS
+        HUMAN_SECONDS = args.spread
         prepare_env(args.postgres)
         run = one_run(args.child, args, patterns)
         args.out.write_text(json.dumps(run, default=lambda o: o.__dict__))
@@ -743,6 +751,7 @@ def main() -> None:
         out = Path(tempfile.mkstemp(prefix="ecabinet-bench-live-", suffix=".json")[1])
         command = [sys.executable, __file__, "--child", str(n), "--out", str(out)]
         command += ["--pattern", args.pattern, "--workers", str(args.workers)]
+        command += ["--spread", str(args.spread)]
         if args.postgres:
             command.append("--postgres")
         subprocess.run(command, check=True)

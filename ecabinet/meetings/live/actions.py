@@ -253,6 +253,13 @@ def handle(
 ) -> list[dict[str, Any]]:
     """Run one client action; the messages to send back to that connection."""
     ref = clean_ref(message)
+    with live_perms.memo():
+        return _handle(user, meeting_id, session_key, message, ref)
+
+
+def _handle(
+    user: User, meeting_id: int, session_key: str | None, message: Any, ref: Any
+) -> list[dict[str, Any]]:
     try:
         name, fields = validate(message, meeting_id)
         meeting = (

@@ -56,6 +56,11 @@ def _prepare_signing(user: Any, meeting: Meeting) -> None:
 
 def _open(user: Any, meeting_id: int, session_key: str | None) -> dict[str, Any] | None:
     """What the connection needs, or None when the user may not see the live session."""
+    with live_perms.memo():
+        return _opened(user, meeting_id, session_key)
+
+
+def _opened(user: Any, meeting_id: int, session_key: str | None) -> dict[str, Any] | None:
     meeting = (
         Meeting.objects.select_related("body", "chair", "secretary").filter(pk=meeting_id).first()
     )

@@ -21,9 +21,13 @@ run past its planned end (decision 1000).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.db import transaction
 from django.db.models import Q
 
 from ecabinet.bodies.models import Mandate, Role
@@ -59,10 +63,49 @@ def _active(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
+# --- One action's reads ---------------------------------------------------------------------
+# A socket action asks the same questions several times (may this user see the meeting,
+# which seats do they hold, their membership): within ``memo()`` the answers are read once.
+# Never inside a transaction: the checks a write relies on are read again under its lock.
+
+_memo: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("live_perms_memo", default=None)
+R = TypeVar("R")
+
+
+@contextmanager
+def memo() -> Iterator[None]:
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _memoised(key: tuple[Any, ...], compute: Callable[[], R]) -> R:
+    cache = _memo.get()
+    if cache is None or transaction.get_connection().in_atomic_block:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    result: R = cache[key]
+    return result
+
+
+def _membership(user: AnyUser, meeting: Meeting) -> Membership | None:
+    return _memoised(
+        ("membership", user.pk, meeting.body_id),
+        lambda: perms.membership_of(user, meeting.body),
+    )
+
+
 def seats_of(user: AnyUser, meeting: Meeting) -> list[Seat]:
     """The seats ``user`` holds in the meeting: their own invitation (every mandate), and
     each invitation whose delegation names them (its mandates), while the delegation is not
     revoked and both memberships are active."""
+    return list(_memoised(("seats", user.pk, meeting.pk), lambda: _seats_of(user, meeting)))
+
+
+def _seats_of(user: AnyUser, meeting: Meeting) -> list[Seat]:
     from ecabinet.meetings.models import Invitation
 
     if not _active(user):
@@ -118,7 +161,7 @@ def is_presenting_agency(
 
 
 def is_observer(user: AnyUser, meeting: Meeting, membership: Membership | None = None) -> bool:
-    membership = membership if membership is not None else perms.membership_of(user, meeting.body)
+    membership = membership if membership is not None else _membership(user, meeting)
     return (
         membership is not None
         and membership.is_active
@@ -131,7 +174,7 @@ def can_chair(user: AnyUser, meeting: Meeting) -> bool:
     """The meeting's chair, while still an active member of the body."""
     if not _active(user) or meeting.chair_id != user.pk:
         return False
-    membership = perms.membership_of(user, meeting.body)
+    membership = _membership(user, meeting)
     return membership is not None and membership.is_active
 
 
@@ -139,7 +182,7 @@ def can_record_minutes(user: AnyUser, meeting: Meeting) -> bool:
     """The meeting's secretary and the Office: minutes notes and conclusions."""
     if not _active(user):
         return False
-    membership = perms.membership_of(user, meeting.body)
+    membership = _membership(user, meeting)
     if membership is None or not membership.is_active:
         return False
     return perms.is_office(user, meeting.body, membership) or (
@@ -148,7 +191,7 @@ def can_record_minutes(user: AnyUser, meeting: Meeting) -> bool:
 
 
 def is_guest(user: AnyUser, meeting: Meeting) -> bool:
-    membership = perms.membership_of(user, meeting.body)
+    membership = _membership(user, meeting)
     return is_observer(user, meeting, membership) or is_presenting_agency(user, meeting, membership)
 
 
@@ -158,7 +201,7 @@ def can_view_live(user: AnyUser, meeting: Meeting) -> bool:
         return False
     if perms.is_system_admin(user):
         return True
-    membership = perms.membership_of(user, meeting.body)
+    membership = _membership(user, meeting)
     if membership is None or not membership.is_active:
         return False
     if perms.can_follow_meeting(user, meeting, membership):
@@ -196,7 +239,7 @@ def roles_of(user: AnyUser, meeting: Meeting) -> list[str]:
     if not _active(user):
         return []
     roles: list[str] = []
-    membership = perms.membership_of(user, meeting.body)
+    membership = _membership(user, meeting)
     if meeting.chair_id == user.pk:
         roles.append("chair")
     if meeting.secretary_id is not None and meeting.secretary_id == user.pk:

@@ -54,3 +54,28 @@ def test_a_connection_still_usable_after_an_error_is_kept() -> None:
     kept = async_to_sync(db.live_sync(fails))()
     assert async_to_sync(db.live_sync(_raw))() is kept
     assert connection.errors_occurred is False
+
+
+def test_one_action_reads_seats_once_but_a_write_reads_them_again() -> None:
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from ecabinet.core.testing.personas import build_world
+    from ecabinet.meetings.live import permissions as live_perms
+    from ecabinet.meetings.tests.live_support import build_live
+
+    tl = build_live(build_world())
+    user, meeting = tl.user("member2"), tl.fresh()
+    with live_perms.memo():
+        first = live_perms.seats_of(user, meeting)
+        with CaptureQueriesContext(connection) as again:
+            assert live_perms.seats_of(user, meeting) == first
+            assert live_perms.can_view_live(user, meeting)
+        assert len(again.captured_queries) == 1  # the body's system-admin check only
+        with transaction.atomic(), CaptureQueriesContext(connection) as locked:
+            assert live_perms.seats_of(user, meeting) == first
+        assert len(locked.captured_queries) >= 1
+    # Outside an action nothing is kept.
+    with CaptureQueriesContext(connection) as plain:
+        live_perms.seats_of(user, meeting)
+    assert len(plain.captured_queries) >= 1
