@@ -23,6 +23,7 @@ APPS = [
     "tracking",
     "ballots",
     "meetings",
+    "exchange",
 ]
 # Namespaces that are Django's own, not views of ours.
 FOREIGN = {"admin"}

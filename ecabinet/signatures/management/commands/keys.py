@@ -23,8 +23,9 @@ def rewrap_everything() -> int:
     Apps that seal data add their re-wrap function here.
     """
     from ecabinet.documents.storage import rewrap_all as documents_rewrap_all
+    from ecabinet.exchange.storage import rewrap_all as exchange_rewrap_all
 
-    return software_rewrap_all() + documents_rewrap_all()
+    return software_rewrap_all() + documents_rewrap_all() + exchange_rewrap_all()
 
 
 class Command(BaseCommand):
