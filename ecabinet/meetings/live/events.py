@@ -39,12 +39,14 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 TALLY_INTERVAL = 0.1
-# With many screens a refresh every 100 ms is most of a core (each send wakes a connection
-# and writes a frame): the interval grows with the screens this process serves, so that a
-# process sends at most about TALLY_SENDS_PER_SECOND tally frames (500 screens: every
-# 250 ms; 1,000: every 500 ms), never less often than TALLY_INTERVAL_MAX.
-TALLY_SENDS_PER_SECOND = 2000
-TALLY_INTERVAL_MAX = 1.0
+# With many screens a refresh every 100 ms is more than a core can send (each send wakes a
+# connection and writes a frame, about 0.3-0.5 ms here): the connections fall behind and
+# the poll's results wait behind stale tallies (measured: 5-13 s at 300-500 screens). The
+# interval grows with the screens this process serves, so that a process sends about
+# TALLY_SENDS_PER_SECOND tally frames at most (up to 60 screens: every 100 ms; 300: every
+# 500 ms; 1,000: every 1.7 s), never less often than TALLY_INTERVAL_MAX.
+TALLY_SENDS_PER_SECOND = 600
+TALLY_INTERVAL_MAX = 2.0
 BEACON_INTERVAL = 1.0
 # Who receives a group event: everyone connected, or only the secretary and the Office.
 Audience = Literal["all", "recorders"]

@@ -36,7 +36,8 @@ def test_refresh_flag_and_vietnamese_text_survive() -> None:
 
 
 @pytest.mark.parametrize(
-    ("screens", "interval"), [(0, 0.1), (100, 0.1), (500, 0.25), (1000, 0.5), (5000, 1.0)]
+    ("screens", "interval"),
+    [(0, 0.1), (60, 0.1), (300, 0.5), (1000, 1000 / 600), (5000, 2.0)],
 )
 def test_the_tally_interval_grows_with_the_screens(
     monkeypatch: pytest.MonkeyPatch, screens: int, interval: float
