@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -37,6 +38,8 @@ from ecabinet.meetings.live.snapshot import (
     snapshot_for,
 )
 from ecabinet.meetings.models import Meeting
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -112,12 +115,30 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         events.screen_joined(self.meeting_id)
         await self._send_snapshot(opened["snapshot"])
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # The connection leaves the group however it ends: a screen that closes while an
+        # answer is on its way makes that send fail, and the consumer stops without its
+        # ``disconnect``; its channel would stay in the group (with Redis, for a day),
+        # receiving every event until its queue is full.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._leave()
+
     async def disconnect(self, code: int) -> None:
+        await self._leave()
+
+    async def _leave(self) -> None:
         if self.counted:
             self.counted = False
             events.screen_left(self.meeting_id)
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        group = getattr(self, "group", None)
+        if group is not None:
+            del self.group
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # the channel layer is down: its group expires on its own
+                logger.warning("could not leave %s", group, exc_info=True)
 
     def _session_key(self) -> str | None:
         session = self.scope.get("session")

@@ -396,3 +396,41 @@ def test_screens_are_counted_per_meeting_for_the_tally_interval(tl: Live) -> Non
     start, both, end = async_to_sync(scenario)()
     assert both == start + 2
     assert end == start
+
+
+def test_a_consumer_that_fails_still_leaves_the_group(
+    tl: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from channels.layers import get_channel_layer
+
+    from ecabinet.meetings.live import consumers, events
+
+    cookie, _key = _login(tl.user("member2"))
+    layer = get_channel_layer()
+    group = events.group_name(tl.meeting.pk)
+
+    def broken(*_args: Any) -> Any:
+        raise RuntimeError("the answer could not be sent")
+
+    async def members() -> set[str]:
+        if hasattr(layer, "groups"):  # in-memory layer
+            return set(layer.groups.get(group, {}))
+        connection = layer.connection(layer.consistent_hash(group))
+        names = await connection.zrange(layer._group_key(group), 0, -1)
+        return {n.decode() for n in names}
+
+    async def scenario() -> tuple[set[str], set[str], int, int]:
+        start = events.screens.get(tl.meeting.pk, 0)
+        ws, _snapshot = await _connected(tl.meeting.pk, cookie)
+        joined = await members()
+        counted = events.screens.get(tl.meeting.pk, 0)
+        monkeypatch.setattr(consumers, "handle", broken)
+        await ws.send_json_to({"action": "checkin", "mode": "room"})
+        with pytest.raises(RuntimeError):
+            await ws.receive_output(timeout=5)
+        assert events.screens.get(tl.meeting.pk, 0) == start
+        return joined, await members(), counted - start, events.screens.get(tl.meeting.pk, 0)
+
+    joined, after, counted, _end = async_to_sync(scenario)()
+    assert counted == 1
+    assert len(joined - after) == 1  # this connection's channel left the group
