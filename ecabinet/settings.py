@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "ecabinet.tracking",
     "ecabinet.ballots",
     "ecabinet.meetings",
+    "ecabinet.resolutions",
     "ecabinet.exchange",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("theo-doi/", include("ecabinet.tracking.urls")),
     path("phieu-lay-y-kien/", include("ecabinet.ballots.urls")),
     path("cuoc-hop/", include("ecabinet.meetings.urls")),
+    path("nghi-quyet/", include("ecabinet.resolutions.urls")),
     path("trao-doi/", include("ecabinet.exchange.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

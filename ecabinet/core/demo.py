@@ -312,6 +312,9 @@ def load_demo() -> int:
     from ecabinet.meetings.demo import load_demo_meeting
 
     load_demo_meeting(gov)
+    from ecabinet.resolutions.demo import load_demo_resolutions
+
+    load_demo_resolutions(gov)
     _process_pending_papers()
     return builder.count
 

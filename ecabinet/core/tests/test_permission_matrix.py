@@ -23,6 +23,7 @@ APPS = [
     "tracking",
     "ballots",
     "meetings",
+    "resolutions",
     "exchange",
 ]
 # Namespaces that are Django's own, not views of ours.

@@ -24,8 +24,14 @@ def rewrap_everything() -> int:
     """
     from ecabinet.documents.storage import rewrap_all as documents_rewrap_all
     from ecabinet.exchange.storage import rewrap_all as exchange_rewrap_all
+    from ecabinet.resolutions.signing import rewrap_all as resolutions_rewrap_all
 
-    return software_rewrap_all() + documents_rewrap_all() + exchange_rewrap_all()
+    return (
+        software_rewrap_all()
+        + documents_rewrap_all()
+        + exchange_rewrap_all()
+        + resolutions_rewrap_all()
+    )
 
 
 class Command(BaseCommand):
