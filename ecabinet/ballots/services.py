@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -73,7 +72,7 @@ from ecabinet.core.body_settings import body_settings_update
 from ecabinet.core.calendar import add_working_days, is_working_day
 from ecabinet.core.dates import VN_TZ, format_decree_datetime
 from ecabinet.core.errors import DomainError, InvalidTransition
-from ecabinet.notifications.services import notification_send
+from ecabinet.notifications.services import notification_send_each
 
 if TYPE_CHECKING:
     from ecabinet.accounts.models import StepUpChallenge, User
@@ -150,26 +149,19 @@ def _notify(
 ) -> None:
     """Notify each user once, in their own language. ``title`` (and ``text`` when lazy) may
     use ``%(title)s``, ``%(deadline)s`` and ``%(body)s``; a plain ``text`` is sent as is."""
-    seen: set[int] = set()
-    values = {
-        "title": ballot.title,
-        "body": ballot.body.name,
-        "deadline": format_decree_datetime(ballot.deadline_at) if ballot.deadline_at else "",
-    }
-    url = reverse("ballots:detail", kwargs={"pk": ballot.pk})
-    for user in users:
-        if user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            notification_send(
-                user=user,
-                title=str(title) % values,
-                text=(str(text) % values) if isinstance(text, Promise) else text,
-                url=url,
-                kind=kind,
-                body=ballot.body,
-            )
+    notification_send_each(
+        users,
+        title=title,
+        values=lambda: {
+            "title": ballot.title,
+            "body": ballot.body.name,
+            "deadline": format_decree_datetime(ballot.deadline_at) if ballot.deadline_at else "",
+        },
+        text=text,
+        url=reverse("ballots:detail", kwargs={"pk": ballot.pk}),
+        kind=kind,
+        body=ballot.body,
+    )
 
 
 def _membership(user: User, body: Body) -> Membership:

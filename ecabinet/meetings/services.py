@@ -14,12 +14,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,7 +49,7 @@ from ecabinet.meetings.selectors import (
     settings_for,
     voting_members,
 )
-from ecabinet.notifications.services import notification_send
+from ecabinet.notifications.services import notification_send_each
 
 if TYPE_CHECKING:
     from ecabinet.accounts.models import User
@@ -118,25 +117,20 @@ def _notify(
     url: str = "",
 ) -> None:
     """Notify each user once, in their own language. ``title`` (and ``text`` when lazy) may
-    use ``%(title)s``, ``%(body)s`` and ``%(at)s`` (the start); a plain ``text`` is sent as
-    is."""
-    seen: set[int] = set()
-    values = {"title": meeting.title, "body": meeting.body.name, "at": ""}
-    url = url or reverse("meetings:detail", kwargs={"pk": meeting.pk})
-    for user in users:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            # The start as the reader's language writes a date.
-            values["at"] = format_decree_datetime(meeting.starts_at)
-            notification_send(
-                user=user,
-                title=str(title) % values,
-                text=(str(text) % values) if isinstance(text, Promise) else text,
-                url=url,
-                body=meeting.body,
-            )
+    use ``%(title)s``, ``%(body)s`` and ``%(at)s`` (the start, as the reader's language
+    writes a date); a plain ``text`` is sent as is."""
+    notification_send_each(
+        users,
+        title=title,
+        values=lambda: {
+            "title": meeting.title,
+            "body": meeting.body.name,
+            "at": format_decree_datetime(meeting.starts_at),
+        },
+        text=text,
+        url=url or reverse("meetings:detail", kwargs={"pk": meeting.pk}),
+        body=meeting.body,
+    )
 
 
 def _invited_people(meeting: Meeting) -> list[User]:

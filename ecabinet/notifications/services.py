@@ -8,12 +8,15 @@ here. See docs/decisions/0401-notifications.md.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ecabinet.notifications.consumers import user_group
@@ -113,3 +116,36 @@ def notification_mark_all_read(*, user: User) -> int:
             user_id = user.pk
             transaction.on_commit(lambda: push_unread_count(user_id), robust=True)
     return updated
+
+
+def notification_send_each(
+    users: Iterable[User | None],
+    *,
+    title: str | Promise,
+    values: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
+    text: str | Promise = "",
+    url: str = "",
+    kind: str = NotificationKind.INFO,
+    body: Body | None = None,
+) -> None:
+    """Notify each active user once (None and repeats are skipped), in their own language.
+
+    ``title``, and ``text`` when it is lazy, are translated in the reader's language and
+    formatted with ``values`` (``%(title)s``...); a callable ``values`` is called in that
+    language (for dates written the reader's way). A plain ``text`` is sent as it is.
+    """
+    seen: set[int] = set()
+    for user in users:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            mapping = (values() if callable(values) else values) or {}
+            notification_send(
+                user=user,
+                title=str(title) % mapping,
+                text=(str(text) % mapping) if isinstance(text, Promise) else text,
+                url=url,
+                kind=kind,
+                body=body,
+            )

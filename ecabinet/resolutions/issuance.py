@@ -37,11 +37,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -51,7 +50,7 @@ from ecabinet.bodies.permissions import VOTING_ROLES
 from ecabinet.core.body_settings import body_settings_update
 from ecabinet.core.dates import vn_date
 from ecabinet.core.errors import DomainError, InvalidTransition
-from ecabinet.notifications.services import notification_send
+from ecabinet.notifications.services import notification_send_each
 from ecabinet.resolutions import ledger, selectors
 from ecabinet.resolutions import permissions as perms
 from ecabinet.resolutions import transitions as t
@@ -119,20 +118,14 @@ def records_clerks(body: Body) -> list[User]:
 
 
 def _notify(users: list[User], resolution: Resolution, title: Any, text: str = "") -> None:
-    seen: set[int] = set()
-    url = reverse("resolutions:detail", kwargs={"pk": resolution.pk})
-    for user in users:
-        if user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            notification_send(
-                user=user,
-                title=str(title) % {"title": resolution.title, "number": resolution.number},
-                text=text,
-                url=url,
-                body=resolution.body,
-            )
+    notification_send_each(
+        users,
+        title=title,
+        values={"title": resolution.title, "number": resolution.number},
+        text=text,
+        url=reverse("resolutions:detail", kwargs={"pk": resolution.pk}),
+        body=resolution.body,
+    )
 
 
 def notify_awaiting_issue(resolution: Resolution) -> None:

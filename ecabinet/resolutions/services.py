@@ -18,11 +18,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -33,7 +32,7 @@ from ecabinet.bodies.permissions import VOTING_ROLES
 from ecabinet.core.calendar import add_working_days
 from ecabinet.core.dates import VN_TZ, format_decree_datetime
 from ecabinet.core.errors import DomainError, InvalidTransition
-from ecabinet.notifications.services import notification_send
+from ecabinet.notifications.services import notification_send_each
 from ecabinet.resolutions import ledger, selectors
 from ecabinet.resolutions import permissions as perms
 from ecabinet.resolutions import transitions as t
@@ -122,20 +121,14 @@ def _notify(
     url: str | None = None,
 ) -> None:
     """Notify each user once, in their own language (``title`` may use ``%(title)s``)."""
-    seen: set[int] = set()
-    url = url or reverse("resolutions:detail", kwargs={"pk": resolution.pk})
-    for user in users:
-        if user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            notification_send(
-                user=user,
-                title=str(title) % {"title": resolution.title},
-                text=text,
-                url=url,
-                body=resolution.body,
-            )
+    notification_send_each(
+        users,
+        title=title,
+        values={"title": resolution.title},
+        text=text,
+        url=url or reverse("resolutions:detail", kwargs={"pk": resolution.pk}),
+        body=resolution.body,
+    )
 
 
 def _clean_reason(reason: str, missing: str) -> str:

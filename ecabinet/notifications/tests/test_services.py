@@ -12,6 +12,7 @@ from ecabinet.notifications.services import (
     notification_mark_all_read,
     notification_mark_read,
     notification_send,
+    notification_send_each,
 )
 
 
@@ -134,3 +135,33 @@ def test_mark_all_read_touches_only_the_users_unread(
     assert _received(channel) == {"type": "notification.count", "unread": 0}
     assert notification_mark_all_read(user=member) == 0
     assert Notification.objects.filter(user=chair, read_at__isnull=True).count() == 1
+
+
+def test_send_each_notifies_every_active_user_once_in_their_language(db: None) -> None:
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    vi = UserFactory.create(language="vi")
+    en = UserFactory.create(language="en")
+    gone = UserFactory.create(is_active=False)
+    languages: list[str] = []
+
+    def values() -> dict[str, str]:
+        languages.append(translation.get_language())
+        return {"title": "Đề án X"}
+
+    notification_send_each(
+        [vi, en, None, vi, gone],
+        title=gettext_lazy("Phiếu lấy ý kiến chờ phê duyệt gửi: %(title)s"),
+        values=values,
+        text="Nội dung",
+        url="/phieu-lay-y-kien/",
+    )
+    rows = {n.user_id: n for n in Notification.objects.all()}
+    assert set(rows) == {vi.pk, en.pk}
+    assert rows[vi.pk].title == "Phiếu lấy ý kiến chờ phê duyệt gửi: Đề án X"
+    assert rows[en.pk].title.endswith(": Đề án X")
+    assert rows[en.pk].title != rows[vi.pk].title
+    assert rows[en.pk].text == "Nội dung"
+    assert languages == ["vi", "en"]
+
