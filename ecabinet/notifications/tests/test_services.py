@@ -164,4 +164,3 @@ def test_send_each_notifies_every_active_user_once_in_their_language(db: None) -
     assert rows[en.pk].title != rows[vi.pk].title
     assert rows[en.pk].text == "Nội dung"
     assert languages == ["vi", "en"]
-
