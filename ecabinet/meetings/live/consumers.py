@@ -219,8 +219,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         for frame in event["frames"]:
             seq = int(frame["seq"])
             if frame["refresh"]:
-                if seq < self.last_seq:
-                    continue  # older than what this connection holds
+                if seq < self.last_seq or not events.newer_tally(frame, self.meeting_id):
+                    continue  # older than what this connection holds, or replaced
                 # A refresh never moves the sequence: one built after a change whose own
                 # event is still on its way carries that change's seq, and would make the
                 # change itself look already delivered.

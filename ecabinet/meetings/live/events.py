@@ -12,8 +12,9 @@ JSON text without its seq, which each connection prefixes with the seq it sends;
 costs one string per connection, not one serialisation (docs/performance.md).
 
 Tally refreshes during an open poll are coalesced per process: the first vote in a window
-schedules one push ~100 ms later on the event loop that serves the sockets; votes committed
-meanwhile ride on it. A push carries the current seq without incrementing it.
+schedules one push later on the event loop that serves the sockets; votes committed
+meanwhile ride on it. A push carries the current seq without incrementing it, and a number:
+a connection that has fallen behind sends only the newest refresh it knows of.
 
 A channel layer drops a message to a connection whose queue is full, and a screen that
 misses the LAST event of a burst (a poll's results) would not notice the gap. So every
@@ -26,9 +27,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import itertools
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -75,6 +78,8 @@ class Frame(TypedDict):
     public: NotRequired[str]
     # The agenda, for the connections of a presenting agency, which see only their own items.
     items: NotRequired[list[dict[str, Any]]]
+    # A tally refresh: [the sending process, its number for this meeting] (``newer_tally``).
+    tally: NotRequired[list[Any]]
 
 
 class ChannelEvent(TypedDict):
@@ -249,9 +254,39 @@ def tally_message(meeting_id: int, poll_id: int) -> EventMessage | None:
     return event_message(meeting.seq, "poll", poll_part(meeting, poll), refresh=True)
 
 
+# Tally refreshes are numbered per process and meeting. A connection that falls behind has
+# several of them queued, each replacing the one before: it sends only the newest it knows
+# of and skips the rest, so the poll's results do not wait behind stale tallies.
+ORIGIN = uuid.uuid4().hex
+_tally_numbers = itertools.count(1)
+latest_tally: dict[tuple[str, int], int] = {}
+
+
 def tally_event(meeting_id: int, poll_id: int) -> ChannelEvent | None:
     message = tally_message(meeting_id, poll_id)
-    return channel_event([message]) if message is not None else None
+    if message is None:
+        return None
+    event = channel_event([message])
+    number = next(_tally_numbers)
+    event["frames"][0]["tally"] = [ORIGIN, number]
+    seen_tally(ORIGIN, meeting_id, number)
+    return event
+
+
+def seen_tally(origin: str, meeting_id: int, number: int) -> None:
+    key = (origin, meeting_id)
+    if number > latest_tally.get(key, 0):
+        latest_tally[key] = number
+
+
+def newer_tally(frame: Frame, meeting_id: int) -> bool:
+    """False for a tally refresh already replaced by a newer one of the same sender."""
+    stamp = frame.get("tally")
+    if not stamp:
+        return True
+    origin, number = str(stamp[0]), int(stamp[1])
+    seen_tally(origin, meeting_id, number)  # from another process: the first to see it
+    return number >= latest_tally[(origin, meeting_id)]
 
 
 def beacon_event(meeting_id: int, _unused: int = 0) -> ChannelEvent | None:

@@ -434,3 +434,40 @@ def test_a_consumer_that_fails_still_leaves_the_group(
     joined, after, counted, _end = async_to_sync(scenario)()
     assert counted == 1
     assert len(joined - after) == 1  # this connection's channel left the group
+
+
+def test_a_connection_behind_sends_only_the_newest_tally(tl: Live) -> None:
+    from channels.layers import get_channel_layer
+
+    from ecabinet.meetings.live import events
+
+    poll = tl.voting_ready("chair", "member2")
+    cookie, _key = _login(tl.user("chair"))
+    layer = get_channel_layer()
+    group = events.group_name(tl.meeting.pk)
+
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any], bool]:
+        ws, snapshot = await _connected(tl.meeting.pk, cookie)
+        # Two refreshes queued for this connection before it reads either.
+        older = await database_sync_to_async(events.tally_event)(tl.meeting.pk, poll.pk)
+        newer = await database_sync_to_async(events.tally_event)(tl.meeting.pk, poll.pk)
+        await layer.group_send(group, older)
+        await layer.group_send(group, newer)
+        message = await ws.receive_json_from(timeout=5)
+        nothing_else = await ws.receive_nothing(timeout=0.3)
+        await ws.disconnect()
+        return snapshot, message, nothing_else
+
+    snapshot, message, nothing_else = async_to_sync(scenario)()
+    assert message["event"] == "poll"
+    assert message["seq"] == snapshot["seq"]
+    assert nothing_else  # the older refresh was skipped, not sent
+
+
+def test_a_tally_from_another_process_counts_as_seen() -> None:
+    from ecabinet.meetings.live import events
+
+    frame: Any = {"tally": ["other-process", 5]}
+    assert events.newer_tally(frame, 424242)
+    assert not events.newer_tally({**frame, "tally": ["other-process", 4]}, 424242)
+    assert events.newer_tally({"refresh": True}, 424242)  # notes: not numbered
