@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -44,7 +44,7 @@ from ecabinet.accounts.services import (
     invalid_totp_message,
     throttled_message,
 )
-from ecabinet.audit.services import audit_append
+from ecabinet.audit.services import audit_append, audit_batch
 from ecabinet.core.errors import DomainError
 
 DEFAULT_STEPUP_SECONDS = 300
@@ -639,15 +639,48 @@ def stepup_in_window(
 ) -> StepUpChallenge:
     """Request, confirm in the open signing window and spend a challenge, in one transaction.
 
-    For a signature the signer confirms explicitly on a screen inside a window (a live
-    vote): the same checks and the same three audit events (requested, confirmed with the
-    method "window", consumed) as ``stepup_request`` + ``stepup_confirm(code=None)`` +
-    ``stepup_consume``, written together, so a vote costs one commit here instead of three.
-    Without an open window of this user, session, scope and authenticator nothing is kept
-    but the audited refusal (``no_window``, DomainError). The window row is locked, in the
-    same order as ``stepup_consume``: a meeting that closes now either commits first, and
-    this is refused, or waits for it.
+    For a signature the signer confirms explicitly on a screen inside a window: the same
+    checks and the same three audit events (requested, confirmed with the method "window",
+    consumed) as ``stepup_request`` + ``stepup_confirm(code=None)`` + ``stepup_consume``,
+    written together, so the step-up costs one commit instead of three. Without an open
+    window of this user, session, scope and authenticator nothing is kept but the audited
+    refusal (``no_window``, DomainError).
     """
+    with transaction.atomic():
+        spent = stepup_window_spend(
+            actor=actor,
+            session_key=session_key,
+            purpose=purpose,
+            content=content,
+            summary=summary,
+            window_scope=window_scope,
+        )
+    if isinstance(spent, DomainError):
+        raise spent
+    return spent
+
+
+def stepup_window_spend(
+    *,
+    actor: User,
+    session_key: str | None,
+    purpose: str,
+    content: bytes,
+    summary: str,
+    window_scope: Scope,
+) -> StepUpChallenge | DomainError:
+    """``stepup_in_window``'s work inside the caller's transaction (a live vote: the step-up,
+    the signature and the vote commit together).
+
+    Returns the spent challenge, or the refusal to raise once the caller has committed: its
+    audit event is written in the caller's transaction and must be kept. Arguments the
+    caller got wrong (ValueError), an inactive user (PermissionDenied) and a session without
+    an authenticator (DomainError ``no_device``) raise before anything is written. The
+    window row is locked, in the same order as ``stepup_consume``: a meeting that closes now
+    either commits first, and this is refused, or waits for it.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("stepup_window_spend must run inside the caller's transaction")
     key_hash = session_digest(session_key)
     purpose = purpose.strip()
     summary = summary.strip()
@@ -665,7 +698,7 @@ def stepup_in_window(
         raise _refusal("no_device").error
     digest = content_digest(content)
     refusal: _Refusal | None = None
-    with transaction.atomic():
+    with audit_batch():
         now = timezone.now()
         window = (
             SigningWindow.objects.select_for_update()
@@ -741,7 +774,7 @@ def stepup_in_window(
                 after={"purpose": purpose, "content_hash": digest},
             )
     if refusal is not None:
-        raise refusal.error
+        return refusal.error
     return challenge
 
 

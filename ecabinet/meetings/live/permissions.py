@@ -98,6 +98,11 @@ def _membership(user: AnyUser, meeting: Meeting) -> Membership | None:
     )
 
 
+def body_membership(user: AnyUser, meeting: Meeting) -> Membership | None:
+    """The user's own membership of the meeting's body (active or not)."""
+    return _membership(user, meeting)
+
+
 def seats_of(user: AnyUser, meeting: Meeting) -> list[Seat]:
     """The seats ``user`` holds in the meeting: their own invitation (every mandate), and
     each invitation whose delegation names them (its mandates), while the delegation is not

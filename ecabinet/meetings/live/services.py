@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecabinet.audit.services import audit_append
+from ecabinet.audit.services import audit_append, audit_batch
 from ecabinet.core.dates import VN_TZ
 from ecabinet.core.errors import DomainError
 from ecabinet.core.majority import Majority, majority_outcome, required_votes
@@ -57,6 +58,7 @@ from ecabinet.meetings.models import (
 if TYPE_CHECKING:
     from ecabinet.accounts.models import User
     from ecabinet.documents.models import Document
+    from ecabinet.signatures.models import SignedStatement
 
 # Check-in opens when the substitutes' delegations begin (decision 1000).
 CHECK_IN_LEAD = timedelta(hours=1)
@@ -718,10 +720,9 @@ class VoteResult:
 def _vote_payload(
     actor: User, row: Meeting, poll: Poll, seat: live_perms.Seat, choice: str, key: uuid.UUID
 ) -> dict[str, Any]:
-    from ecabinet.meetings import permissions as perms
     from ecabinet.signatures.statements import statement_payload
 
-    membership = perms.membership_of(actor, row.body)
+    membership = live_perms.body_membership(actor, row)
     if membership is None:
         raise PermissionDenied
     items = list(poll.items.order_by("number"))
@@ -784,7 +785,83 @@ def _choose_seat(actor: User, meeting: Meeting, seat_id: int | None) -> live_per
 
 
 class _Refused(Exception):
-    """Rolls the vote's transaction back (statement included); the answer is built after."""
+    """Rolls the vote back to its savepoint (statement included); the answer is built after.
+
+    ``refusal`` is the error to answer with; None: the seat or the key voted meanwhile."""
+
+    def __init__(self, refusal: DomainError | None = None) -> None:
+        super().__init__()
+        self.refusal = refusal
+
+
+STEPUP_REQUIRED = ("no_window", "no_session", "no_device")
+
+
+def _vote_record(
+    actor: User,
+    meeting: Meeting,
+    seat: live_perms.Seat,
+    poll_id: int,
+    choice: str,
+    key: uuid.UUID,
+    statement: SignedStatement,
+    mode: str,
+) -> Vote:
+    """The statement, the vote and their audit events, under the poll row lock: every vote
+    of a poll holds it, so the checks below cannot race. Raises ``_Refused``."""
+    from ecabinet.signatures.statements import statement_record
+
+    locked = Poll.objects.select_for_update().get(pk=poll_id)
+    if locked.status != Poll.Status.OPEN:
+        raise _Refused(
+            conflict(_("Biểu quyết đã kết thúc; phiếu không được ghi nhận."), code="closed")
+        )
+    # A member removed mid-meeting, or a mandate withdrawn, since the checks before.
+    # (Read afresh: the permission reads are not remembered inside a transaction.)
+    seat_id = seat.membership.pk
+    if not any(s.membership.pk == seat_id for s in live_perms.voting_seats(actor, meeting)):
+        raise PermissionDenied
+    same = Q(idempotency_key=key) | Q(poll=locked, membership_id=seat_id)
+    if Vote.objects.filter(same).exists():
+        raise _Refused
+    statement_record(actor=actor, statement=statement)
+    try:
+        with transaction.atomic():
+            vote = Vote.objects.create(
+                poll=locked,
+                membership=seat.membership,
+                voter=actor,
+                on_behalf_of=seat.invitation.user if seat.substitute else None,
+                choice=choice,
+                statement=statement,
+                idempotency_key=key,
+                mode=mode,
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        # Only the vote's own uniqueness is an answer for the voter; anything else is a
+        # real error.
+        if Vote.objects.filter(same).exists():
+            raise _Refused from None
+        raise
+    audit_append(
+        actor=actor,
+        verb="meetings.vote_cast",
+        obj=vote,
+        body=meeting.body_id,
+        after={
+            "meeting": meeting.pk,
+            "poll": locked.pk,
+            "seat": seat.membership.pk,
+            "on_behalf_of": vote.on_behalf_of_id,
+            "choice": choice,
+            "statement": str(statement.pk),
+            "mode": vote.mode,
+        },
+    )
+    meeting_id, poll_pk = meeting.pk, locked.pk
+    transaction.on_commit(lambda: events.tally.touch(meeting_id, poll_pk), robust=True)
+    return vote
 
 
 def vote_cast(
@@ -800,21 +877,16 @@ def vote_cast(
     """Cast and sign a seat's vote through the meeting's signing window.
 
     The same ``key`` again (a retry after a reconnect) answers with the same receipt and
-    counts nothing; another key for a seat that voted is a conflict. Two commits per vote:
-    the step-up (requested, confirmed in the window, spent: ``stepup_in_window``), then,
-    after the CMS signature computed outside any transaction, the statement, the vote and
-    their audit events together, under the poll row lock. A poll closed meanwhile, or a
-    seat that voted meanwhile, refuses the vote and rolls its statement back with it: a
-    signature is stored only with the vote it expresses (the spent step-up stays audited).
+    counts nothing; another key for a seat that voted is a conflict. One commit per vote:
+    the step-up (requested, confirmed in the window, spent: ``stepup_window_spend``), the
+    CMS signature, then the statement, the vote and their audit events under the poll row
+    lock, held only for that last part. A poll closed meanwhile, or a seat that voted
+    meanwhile, refuses the vote and rolls back to the savepoint before the statement: a
+    signature is stored only with the vote it expresses; the spent step-up stays audited.
     """
-    from ecabinet.accounts.stepup import stepup_in_window
+    from ecabinet.accounts.stepup import stepup_window_spend
     from ecabinet.ballots.services import signing_certificate
-    from ecabinet.signatures.statements import (
-        canonical,
-        payload_hash,
-        statement_build,
-        statement_record,
-    )
+    from ecabinet.signatures.statements import canonical, payload_hash, statement_build
 
     existing = _existing_vote(key, actor, poll_id)
     if existing is not None:
@@ -838,96 +910,51 @@ def vote_cast(
     certificate = signing_certificate(actor, meeting.body)
     payload = _vote_payload(actor, meeting, poll, seat, choice, key)
     content = canonical(payload)
+    refusal: DomainError | None = None
+    vote: Vote | None = None
     try:
-        # The vote action is the member's explicit confirmation of this content (the screen
-        # shows the choice and the item before sending); the window stands for the code.
-        stepup_in_window(
-            actor=actor,
-            session_key=session_key,
-            purpose="meetings.vote",
-            content=content,
-            summary=_vote_summary(payload, seat),
-            window_scope=_scope(meeting),
-        )
+        with transaction.atomic():
+            # The vote action is the member's explicit confirmation of this content (the
+            # screen shows the choice and the item first); the window stands for the code.
+            spent = stepup_window_spend(
+                actor=actor,
+                session_key=session_key,
+                purpose="meetings.vote",
+                content=content,
+                summary=_vote_summary(payload, seat),
+                window_scope=_scope(meeting),
+            )
+            if isinstance(spent, DomainError):
+                refusal = spent  # its audit event commits with the transaction
+            else:
+                statement = statement_build(
+                    actor=actor,
+                    certificate=certificate,
+                    payload=payload,
+                    confirmation_hash=payload_hash(payload),
+                )
+                try:
+                    with transaction.atomic(), audit_batch():
+                        vote = _vote_record(
+                            actor, meeting, seat, poll.pk, choice, key, statement, attendance.mode
+                        )
+                except _Refused as exc:
+                    refusal = exc.refusal
     except DomainError as exc:
-        if exc.code in ("no_window", "no_session", "no_device"):
+        refusal = exc
+    if refusal is not None:
+        if refusal.code in STEPUP_REQUIRED:
             raise DomainError(
                 _("Cần mở phiên ký cho cuộc họp (nhập mã xác thực một lần) trước khi biểu quyết."),
                 code="stepup_required",
-            ) from exc
-        raise
-    statement = statement_build(
-        actor=actor,
-        certificate=certificate,
-        payload=payload,
-        confirmation_hash=payload_hash(payload),
-    )
-    refusal: DomainError | None = None
-    try:
-        with transaction.atomic():
-            locked = Poll.objects.select_for_update().get(pk=poll.pk)
-            if locked.status != Poll.Status.OPEN:
-                refusal = conflict(
-                    _("Biểu quyết đã kết thúc; phiếu không được ghi nhận."), code="closed"
-                )
-                raise _Refused
-            seat_member = type(seat.membership).objects.get(pk=seat.membership.pk)
-            if not seat_member.is_active or not live_perms.voting_seats(actor, meeting):
-                raise PermissionDenied
-            # Every vote of this poll holds the poll row: these reads cannot race.
-            if Vote.objects.filter(idempotency_key=key).exists() or (
-                Vote.objects.filter(poll=locked, membership=seat.membership).exists()
-            ):
-                raise _Refused
-            statement_record(actor=actor, statement=statement)
-            try:
-                with transaction.atomic():
-                    vote = Vote.objects.create(
-                        poll=locked,
-                        membership=seat.membership,
-                        voter=actor,
-                        on_behalf_of=seat.invitation.user if seat.substitute else None,
-                        choice=choice,
-                        statement=statement,
-                        idempotency_key=key,
-                        mode=attendance.mode,
-                        created_at=timezone.now(),
-                    )
-            except IntegrityError:
-                # Only the vote's own uniqueness is an answer for the voter; anything else
-                # is a real error.
-                if Vote.objects.filter(idempotency_key=key).exists() or (
-                    Vote.objects.filter(poll=locked, membership=seat.membership).exists()
-                ):
-                    raise _Refused from None
-                raise
-            audit_append(
-                actor=actor,
-                verb="meetings.vote_cast",
-                obj=vote,
-                body=meeting.body_id,
-                after={
-                    "meeting": meeting.pk,
-                    "poll": locked.pk,
-                    "seat": seat.membership.pk,
-                    "on_behalf_of": vote.on_behalf_of_id,
-                    "choice": choice,
-                    "statement": str(statement.pk),
-                    "mode": vote.mode,
-                },
-            )
-            meeting_id, poll_pk = meeting.pk, locked.pk
-            transaction.on_commit(lambda: events.tally.touch(meeting_id, poll_pk), robust=True)
-    except _Refused:
-        if refusal is not None:
-            raise refusal from None
+            ) from refusal
+        raise refusal
+    if vote is None:
+        # The seat or the key voted meanwhile.
         again = _existing_vote(key, actor, poll_id)
         if again is not None:
             return again
-        raise conflict(
-            _("Ghế này đã biểu quyết; mỗi ghế chỉ một phiếu."), code="already_voted"
-        ) from None
-    vote.statement = statement
+        raise conflict(_("Ghế này đã biểu quyết; mỗi ghế chỉ một phiếu."), code="already_voted")
     return VoteResult(vote, receipt(vote))
 
 

@@ -4,6 +4,8 @@ signed votes, minutes and conclusions, with the edge cases of the issue."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -24,6 +26,7 @@ from ecabinet.meetings.models import (
     Meeting,
     MeetingSettings,
     Poll,
+    Vote,
 )
 from ecabinet.meetings.tests.live_support import (  # noqa: F401
     SESSION,
@@ -32,6 +35,7 @@ from ecabinet.meetings.tests.live_support import (  # noqa: F401
     build_live,
     no_vote_mandate,
 )
+from ecabinet.signatures.models import SignedStatement
 
 
 @pytest.fixture
@@ -272,6 +276,71 @@ def test_vote_after_close_is_refused(lv: Live) -> None:
     with pytest.raises(DomainError) as excinfo:
         lv.vote("member2", poll)
     assert _code(excinfo) == "closed"
+
+
+def _during_signature(monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]) -> None:
+    """Run ``change`` while the vote is being signed: after its checks, before its lock."""
+    from ecabinet.signatures import statements
+
+    build = statements.statement_build
+
+    def signing(**kwargs: Any) -> Any:
+        change()
+        return build(**kwargs)
+
+    monkeypatch.setattr(statements, "statement_build", signing)
+
+
+def test_a_poll_closed_while_the_vote_is_signed_keeps_only_the_spent_step_up(
+    lv: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poll = lv.voting_ready("chair", "member2")
+    statements = SignedStatement.objects.count()
+    _during_signature(monkeypatch, lambda: lv.close(poll))
+    with pytest.raises(DomainError) as excinfo:
+        lv.vote("member2", poll)
+    assert _code(excinfo) == "closed"
+    assert lv.votes(poll) == 0
+    assert SignedStatement.objects.count() == statements  # no signature without its vote
+    assert not AuditEvent.objects.filter(verb="meetings.vote_cast").exists()
+    # The step-up was spent on content the member confirmed: it stays, with its events.
+    assert AuditEvent.objects.filter(verb="accounts.stepup_consumed").count() == 1
+
+
+def test_a_seat_that_voted_while_the_vote_was_signed_is_a_conflict(
+    lv: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poll = lv.voting_ready("chair", "member2")
+    other = uuid.uuid4()
+    raced: list[bool] = []
+
+    def vote_elsewhere() -> None:
+        # The member's other screen votes after this vote's checks, before its lock.
+        if not raced:
+            raced.append(True)
+            lv.vote("member2", poll, "disagree", key=other)
+
+    _during_signature(monkeypatch, vote_elsewhere)
+    with pytest.raises(DomainError) as excinfo:
+        lv.vote("member2", poll, "agree")
+    assert _code(excinfo) == "already_voted"
+    assert list(Vote.objects.filter(poll=poll).values_list("choice", flat=True)) == ["disagree"]
+    assert SignedStatement.objects.filter(object_type="meetings.poll").count() == 1
+    assert AuditEvent.objects.filter(verb="meetings.vote_cast").count() == 1
+
+
+def test_a_member_removed_while_the_vote_was_signed_cannot_vote(
+    lv: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poll = lv.voting_ready("chair", "member2")
+    member2 = lv.world.memberships["member2"].pk
+    _during_signature(
+        monkeypatch, lambda: Membership.objects.filter(pk=member2).update(is_active=False)
+    )
+    with pytest.raises(PermissionDenied):
+        lv.vote("member2", poll)
+    assert lv.votes(poll) == 0
+    assert not SignedStatement.objects.filter(object_type="meetings.poll").exists()
 
 
 def test_vote_without_a_signing_window_asks_for_step_up(lv: Live) -> None:
