@@ -13,6 +13,8 @@ on SQLite every atomic block holds the write lock.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -759,10 +761,52 @@ def check_can_sign(certificate: IssuedCertificate, *, at: datetime | None = None
         )
 
 
+# Signers of software keys, unsealed, kept for a few minutes (decision 1104): a member signs
+# once per poll of a live session, and unsealing the key (a row read, an AES-GCM open, a key
+# load) and reading the chain cost about 2 ms, two thirds of a vote's signature. The process
+# holds the key-encryption key anyway; keys in an HSM (PKCS#11) are never cached.
+SIGNER_SECONDS = 300
+_SIGNERS_MAX = 2048
+_signers: dict[tuple[Any, ...], tuple[float, Signer]] = {}
+_signers_lock = threading.Lock()
+
+
 def signer_for(certificate: IssuedCertificate, *, at: datetime | None = None) -> Signer:
-    """A pyHanko signer for this certificate's key; refuses a certificate that may not sign."""
+    """A pyHanko signer for this certificate's key; refuses a certificate that may not sign
+    (checked at every call, cached signer or not)."""
     check_can_sign(certificate, at=at)
-    store = keystores.key_store(certificate.key_store or KeyStoreKind.SOFTWARE)
-    return store.signer(
+    kind = certificate.key_store or KeyStoreKind.SOFTWARE
+    store = keystores.key_store(kind)
+    if kind != KeyStoreKind.SOFTWARE:
+        return store.signer(
+            certificate.key_ref, to_asn1(certificate.certificate_der), chain_of(certificate)
+        )
+    key = (
+        certificate._meta.label,
+        certificate.pk,
+        certificate.serial,
+        certificate.key_ref,
+        certificate.ca_id,
+        bytes(certificate.certificate_der),
+    )
+    now = time.monotonic()
+    with _signers_lock:
+        cached = _signers.get(key)
+        if cached is not None and now - cached[0] < SIGNER_SECONDS:
+            return cached[1]
+    signer = store.signer(
         certificate.key_ref, to_asn1(certificate.certificate_der), chain_of(certificate)
     )
+    with _signers_lock:
+        for old in [k for k, (made, _s) in _signers.items() if now - made >= SIGNER_SECONDS]:
+            del _signers[old]
+        if len(_signers) >= _SIGNERS_MAX:
+            _signers.clear()
+        _signers[key] = (now, signer)
+    return signer
+
+
+def signers_forget() -> None:
+    """Drop every cached signer (a key destroyed or re-generated, tests)."""
+    with _signers_lock:
+        _signers.clear()

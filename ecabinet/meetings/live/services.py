@@ -338,7 +338,9 @@ def attendance_check_in(*, actor: User, meeting: Meeting, mode: str) -> Attendan
 
 
 def _present(actor: User, row: Meeting) -> Attendance:
-    attendance = Attendance.objects.filter(meeting=row, user=actor, left_at__isnull=True).first()
+    attendance = (
+        Attendance.objects.filter(meeting=row, user=actor, left_at__isnull=True).order_by().first()
+    )
     if attendance is None:
         raise conflict(_("Bạn cần điểm danh trước."), code="not_checked_in")
     return attendance
@@ -759,7 +761,10 @@ def _vote_summary(payload: dict[str, Any], seat: live_perms.Seat) -> str:
 
 def _existing_vote(key: uuid.UUID, actor: User, poll_id: int) -> VoteResult | None:
     vote = (
-        Vote.objects.filter(idempotency_key=key).select_related("statement", "on_behalf_of").first()
+        Vote.objects.filter(idempotency_key=key)
+        .select_related("statement", "on_behalf_of")
+        .order_by()
+        .first()
     )
     if vote is None:
         return None
@@ -785,7 +790,7 @@ def _choose_seat(actor: User, meeting: Meeting, seat_id: int | None) -> live_per
 
 
 class _Refused(Exception):
-    """Rolls the vote back to its savepoint (statement included); the answer is built after.
+    """A vote refused under the poll lock, before anything of it is written.
 
     ``refusal`` is the error to answer with; None: the seat or the key voted meanwhile."""
 
@@ -795,6 +800,11 @@ class _Refused(Exception):
 
 
 STEPUP_REQUIRED = ("no_window", "no_session", "no_device")
+ALREADY_VOTED = "already_voted"
+
+
+def _already_voted() -> DomainError:
+    return conflict(_("Ghế này đã biểu quyết; mỗi ghế chỉ một phiếu."), code=ALREADY_VOTED)
 
 
 def _vote_record(
@@ -807,8 +817,9 @@ def _vote_record(
     statement: SignedStatement,
     mode: str,
 ) -> Vote:
-    """The statement, the vote and their audit events, under the poll row lock: every vote
-    of a poll holds it, so the checks below cannot race. Raises ``_Refused``."""
+    """The statement, the vote and the vote's audit event, under the poll row lock: every
+    vote of a poll holds it, so the checks below cannot race. Every refusal (``_Refused``,
+    PermissionDenied) comes before the first write."""
     from ecabinet.signatures.statements import statement_record
 
     locked = Poll.objects.select_for_update().get(pk=poll_id)
@@ -821,29 +832,22 @@ def _vote_record(
     seat_id = seat.membership.pk
     if not any(s.membership.pk == seat_id for s in live_perms.voting_seats(actor, meeting)):
         raise PermissionDenied
-    same = Q(idempotency_key=key) | Q(poll=locked, membership_id=seat_id)
-    if Vote.objects.filter(same).exists():
+    if Vote.objects.filter(Q(idempotency_key=key) | Q(poll=locked, membership_id=seat_id)).exists():
         raise _Refused
     statement_record(actor=actor, statement=statement)
-    try:
-        with transaction.atomic():
-            vote = Vote.objects.create(
-                poll=locked,
-                membership=seat.membership,
-                voter=actor,
-                on_behalf_of=seat.invitation.user if seat.substitute else None,
-                choice=choice,
-                statement=statement,
-                idempotency_key=key,
-                mode=mode,
-                created_at=timezone.now(),
-            )
-    except IntegrityError:
-        # Only the vote's own uniqueness is an answer for the voter; anything else is a
-        # real error.
-        if Vote.objects.filter(same).exists():
-            raise _Refused from None
-        raise
+    # The unique constraints stand behind the checks above: an IntegrityError here rolls
+    # the whole vote back (``vote_cast`` then answers from what is stored).
+    vote = Vote.objects.create(
+        poll=locked,
+        membership=seat.membership,
+        voter=actor,
+        on_behalf_of=seat.invitation.user if seat.substitute else None,
+        choice=choice,
+        statement=statement,
+        idempotency_key=key,
+        mode=mode,
+        created_at=timezone.now(),
+    )
     audit_append(
         actor=actor,
         verb="meetings.vote_cast",
@@ -852,7 +856,7 @@ def _vote_record(
         after={
             "meeting": meeting.pk,
             "poll": locked.pk,
-            "seat": seat.membership.pk,
+            "seat": seat_id,
             "on_behalf_of": vote.on_behalf_of_id,
             "choice": choice,
             "statement": str(statement.pk),
@@ -877,27 +881,28 @@ def vote_cast(
     """Cast and sign a seat's vote through the meeting's signing window.
 
     The same ``key`` again (a retry after a reconnect) answers with the same receipt and
-    counts nothing; another key for a seat that voted is a conflict. One commit per vote:
-    the step-up (requested, confirmed in the window, spent: ``stepup_window_spend``), the
-    CMS signature, then the statement, the vote and their audit events under the poll row
-    lock, held only for that last part. A poll closed meanwhile, or a seat that voted
-    meanwhile, refuses the vote and rolls back to the savepoint before the statement: a
-    signature is stored only with the vote it expresses; the spent step-up stays audited.
+    counts nothing; another key for a seat that voted is a conflict. One transaction and
+    one commit per vote: the step-up (requested, confirmed in the window, spent:
+    ``stepup_window_spend``), the CMS signature, then, under the poll row lock (held only
+    for this last part), the statement and the vote; the five audit events are written
+    together at the end. A poll closed meanwhile, or a seat that voted meanwhile, is
+    refused before the statement is written: a signature is stored only with the vote it
+    expresses; the spent step-up stays audited.
     """
     from ecabinet.accounts.stepup import stepup_window_spend
     from ecabinet.ballots.services import signing_certificate
     from ecabinet.signatures.statements import canonical, payload_hash, statement_build
 
-    existing = _existing_vote(key, actor, poll_id)
-    if existing is not None:
-        return existing
     if choice not in Vote.Choice.values:
         raise bad_request(_("Lựa chọn biểu quyết không hợp lệ."))
     # A voting seat also makes the live session visible (live_perms.can_view_live).
     if meeting.status not in live_perms.LIVE_STATES:
         raise PermissionDenied
+    existing = _existing_vote(key, actor, poll_id)
+    if existing is not None:
+        return existing
     seat = _choose_seat(actor, meeting, seat_id)
-    poll = Poll.objects.filter(pk=poll_id, meeting=meeting).first()
+    poll = Poll.objects.filter(pk=poll_id, meeting=meeting).order_by().first()
     if poll is None:
         raise not_found(_("Không tìm thấy biểu quyết này."))
     attendance = _present(actor, meeting)
@@ -906,14 +911,14 @@ def vote_cast(
     if meeting.status != t.IN_SESSION:
         raise conflict(_("Phiên họp không ở trạng thái đang họp."))
     if Vote.objects.filter(poll=poll, membership=seat.membership).exists():
-        raise conflict(_("Ghế này đã biểu quyết; mỗi ghế chỉ một phiếu."), code="already_voted")
+        raise _already_voted()
     certificate = signing_certificate(actor, meeting.body)
     payload = _vote_payload(actor, meeting, poll, seat, choice, key)
     content = canonical(payload)
     refusal: DomainError | None = None
     vote: Vote | None = None
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit_batch():
             # The vote action is the member's explicit confirmation of this content (the
             # screen shows the choice and the item first); the window stands for the code.
             spent = stepup_window_spend(
@@ -934,27 +939,34 @@ def vote_cast(
                     confirmation_hash=payload_hash(payload),
                 )
                 try:
-                    with transaction.atomic(), audit_batch():
-                        vote = _vote_record(
-                            actor, meeting, seat, poll.pk, choice, key, statement, attendance.mode
-                        )
+                    vote = _vote_record(
+                        actor, meeting, seat, poll.pk, choice, key, statement, attendance.mode
+                    )
                 except _Refused as exc:
-                    refusal = exc.refusal
+                    refusal = exc.refusal or _already_voted()
     except DomainError as exc:
         refusal = exc
+    except IntegrityError:
+        # Only the vote's own uniqueness is an answer for the voter; anything else is a
+        # real error.
+        if not Vote.objects.filter(
+            Q(idempotency_key=key) | Q(poll_id=poll.pk, membership=seat.membership)
+        ).exists():
+            raise
+        refusal = _already_voted()
     if refusal is not None:
         if refusal.code in STEPUP_REQUIRED:
             raise DomainError(
                 _("Cần mở phiên ký cho cuộc họp (nhập mã xác thực một lần) trước khi biểu quyết."),
                 code="stepup_required",
             ) from refusal
+        if refusal.code == ALREADY_VOTED:
+            # The same key voted meanwhile (a retry that raced its first send): its receipt.
+            again = _existing_vote(key, actor, poll_id)
+            if again is not None:
+                return again
         raise refusal
-    if vote is None:
-        # The seat or the key voted meanwhile.
-        again = _existing_vote(key, actor, poll_id)
-        if again is not None:
-            return again
-        raise conflict(_("Ghế này đã biểu quyết; mỗi ghế chỉ một phiếu."), code="already_voted")
+    assert vote is not None
     return VoteResult(vote, receipt(vote))
 
 

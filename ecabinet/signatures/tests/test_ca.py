@@ -268,3 +268,30 @@ def test_signer_for_refuses_certificates_that_may_not_sign(
     member_certificate.refresh_from_db()
     with pytest.raises(DomainError, match="thu hồi"):
         signer_for(member_certificate)
+
+
+def test_a_software_signer_is_unsealed_once_for_a_few_minutes(
+    member_certificate: MemberCertificate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ecabinet.signatures import ca, keystores
+
+    ca.signers_forget()
+    unsealed: list[str] = []
+    unseal = keystores.SoftwareKeyStore.private_key
+
+    def counting(self: keystores.SoftwareKeyStore, key_ref: str) -> Any:
+        unsealed.append(key_ref)
+        return unseal(self, key_ref)
+
+    monkeypatch.setattr(keystores.SoftwareKeyStore, "private_key", counting)
+    clock = [1000.0]
+    monkeypatch.setattr(ca.time, "monotonic", lambda: clock[0])
+    first = signer_for(member_certificate)
+    assert signer_for(member_certificate) is first
+    assert len(unsealed) == 1
+    clock[0] += ca.SIGNER_SECONDS
+    assert signer_for(member_certificate) is not first  # unsealed again after the delay
+    assert len(unsealed) == 2
+    ca.signers_forget()
+    signer_for(member_certificate)
+    assert len(unsealed) == 3
