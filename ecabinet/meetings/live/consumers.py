@@ -22,6 +22,7 @@ import json
 import logging
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
@@ -127,6 +128,20 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def disconnect(self, code: int) -> None:
         await self._leave()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch without its hop into the sync thread before every handler.
+
+        Channels closes Django's old database connections before each message handler, in
+        Django's one sync thread: one hop per message and per socket, so one event to 500
+        screens queued 500 hops behind the votes, each closing the connection the votes
+        then opened again. Every database call of this consumer goes through ``live_sync``,
+        which keeps or closes that thread's connection itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def _leave(self) -> None:
         if self.counted:

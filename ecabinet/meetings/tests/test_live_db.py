@@ -79,3 +79,25 @@ def test_one_action_reads_seats_once_but_a_write_reads_them_again() -> None:
     with CaptureQueriesContext(connection) as plain:
         live_perms.seats_of(user, meeting)
     assert len(plain.captured_queries) >= 1
+
+
+def test_a_group_event_does_not_hop_into_the_sync_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Channels closes old connections in the sync thread before every handler; the live
+    consumer does not: one event to N screens would queue N hops behind the votes."""
+    import channels.consumer
+
+    from ecabinet.meetings.live.consumers import MeetingConsumer
+
+    hops: list[int] = []
+
+    async def closing() -> None:
+        hops.append(1)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", closing)
+    consumer = MeetingConsumer()
+    consumer.meeting_id = 1
+    consumer.last_seq = 5
+    async_to_sync(consumer.dispatch)({"type": "live.event", "beacon": 5})
+    assert hops == []
+    with pytest.raises(ValueError, match="No handler"):
+        async_to_sync(consumer.dispatch)({"type": "live.unknown"})
