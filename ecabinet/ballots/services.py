@@ -180,10 +180,12 @@ def signing_certificate(user: User, body: Body) -> MemberCertificate:
         MemberCertificate.objects.filter(
             user=user, body=body, revoked_at__isnull=True, not_before__lte=now, not_after__gt=now
         )
-        .select_related("body", "ca")
+        .select_related("ca")
         .order_by("-created_at", "-pk")
         .first()
     )
+    if certificate is not None:
+        certificate.body = body  # the row's body: no join for it
     if certificate is None:
         raise DomainError(
             _(

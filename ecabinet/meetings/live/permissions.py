@@ -149,6 +149,30 @@ def _seats_of(user: AnyUser, meeting: Meeting) -> list[Seat]:
     return seats
 
 
+def still_votes(user: AnyUser, seat: Seat) -> bool:
+    """Whether ``user`` still casts ``seat``'s vote, read afresh in one query: what
+    ``voting_seats`` would answer for this seat, for a write that already holds its lock
+    (a member removed, a delegation revoked or its vote mandate withdrawn meanwhile)."""
+    from ecabinet.bodies.permissions import VOTING_ROLES
+    from ecabinet.meetings.models import Invitation
+
+    if not _active(user):
+        return False
+    rows = Invitation.objects.filter(
+        pk=seat.invitation.pk, membership__is_active=True, user__is_active=True
+    )
+    if not seat.substitute:
+        rows = rows.filter(user_id=user.pk, membership__role__in=VOTING_ROLES)
+    else:
+        rows = rows.filter(
+            delegation__revoked_at__isnull=True,
+            delegation__can_vote=True,
+            delegation__substitute__user_id=user.pk,
+            delegation__substitute__is_active=True,
+        )
+    return rows.exists()
+
+
 def own_seat(user: AnyUser, meeting: Meeting) -> Seat | None:
     return next((s for s in seats_of(user, meeting) if not s.substitute), None)
 

@@ -828,9 +828,8 @@ def _vote_record(
             conflict(_("Biểu quyết đã kết thúc; phiếu không được ghi nhận."), code="closed")
         )
     # A member removed mid-meeting, or a mandate withdrawn, since the checks before.
-    # (Read afresh: the permission reads are not remembered inside a transaction.)
     seat_id = seat.membership.pk
-    if not any(s.membership.pk == seat_id for s in live_perms.voting_seats(actor, meeting)):
+    if not live_perms.still_votes(actor, seat):
         raise PermissionDenied
     if Vote.objects.filter(Q(idempotency_key=key) | Q(poll=locked, membership_id=seat_id)).exists():
         raise _Refused

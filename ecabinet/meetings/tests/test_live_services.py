@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
-from ecabinet.accounts.models import SigningWindow
+from ecabinet.accounts.models import SigningWindow, User
 from ecabinet.audit.models import AuditEvent
 from ecabinet.bodies.models import Delegation, Membership
 from ecabinet.core.errors import DomainError
@@ -639,3 +640,52 @@ def test_snapshot_follows_the_contract(lv: Live) -> None:
     import json
 
     json.dumps(state)
+
+
+def _changes(lv: Live) -> list[tuple[str, Callable[[], object]]]:
+    member, substitute = lv.world.memberships["member"], lv.world.memberships["substitute"]
+    delegation = lv.world.delegation
+    assert delegation is not None
+    return [
+        ("nothing", lambda: None),
+        (
+            "principal removed",
+            lambda: Membership.objects.filter(pk=member.pk).update(is_active=False),
+        ),
+        (
+            "principal's role",
+            lambda: Membership.objects.filter(pk=member.pk).update(role="observer"),
+        ),
+        (
+            "substitute removed",
+            lambda: Membership.objects.filter(pk=substitute.pk).update(is_active=False),
+        ),
+        (
+            "delegation revoked",
+            lambda: Delegation.objects.filter(pk=delegation.pk).update(revoked_at=timezone.now()),
+        ),
+        (
+            "vote mandate withdrawn",
+            lambda: Delegation.objects.filter(pk=delegation.pk).update(can_vote=False),
+        ),
+        (
+            "principal's account",
+            lambda: User.objects.filter(pk=member.user_id).update(is_active=False),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("name", ["member", "substitute"])
+@pytest.mark.parametrize("change", range(7))
+def test_the_check_under_the_lock_agrees_with_the_seats(lv: Live, name: str, change: int) -> None:
+    """``still_votes`` (one query, in the vote's transaction) answers as ``voting_seats``."""
+    from ecabinet.meetings.live import permissions as live_perms
+
+    lv.open()
+    user = lv.user(name)
+    (seat,) = live_perms.voting_seats(user, lv.fresh())
+    _label, apply = _changes(lv)[change]
+    apply()
+    user = User.objects.get(pk=user.pk)
+    held = [s.invitation.pk for s in live_perms.voting_seats(user, lv.fresh())]
+    assert live_perms.still_votes(user, seat) == (seat.invitation.pk in held)
