@@ -125,13 +125,23 @@ def audit_batch() -> Iterator[None]:
     events inserted in one statement, in the order they were appended, with the time of
     writing. An exception leaving the block drops them with the change they describe (the
     block must be inside that change's ``transaction.atomic()``). Nested blocks write with
-    the outermost one. Events returned by ``audit_append`` inside get their ``seq`` and
+    the outermost one; pair each with the savepoint (``atomic()``) of its change, so that
+    an exception leaving both drops its events and keeps the others (a group of votes). Events returned by ``audit_append`` inside get their ``seq`` and
     ``hash`` when the block ends.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit_batch must run inside the transaction of the change")
-    if _pending.get() is not None:
-        yield
+    outer = _pending.get()
+    if outer is not None:
+        # Inside another batch (a savepoint of its transaction): the outer block writes
+        # these events, unless an error leaves this block, which drops them with the
+        # savepoint's changes.
+        mark = len(outer)
+        try:
+            yield
+        except BaseException:
+            del outer[mark:]
+            raise
         return
     events: list[AuditEvent] = []
     token = _pending.set(events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, TypeVar
 
@@ -45,14 +46,29 @@ def memberships_for(user: User) -> QuerySet[Membership]:
     )
 
 
+def _active_memberships(body: Body) -> QuerySet[Membership]:
+    return Membership.objects.filter(
+        body=body, is_active=True, body__is_active=True
+    ).select_related("title", "unit")
+
+
 def membership_in(user: AnyUser, body: Body) -> Membership | None:
     if not user.is_authenticated:
         return None
-    return (
-        Membership.objects.filter(user=user, body=body, is_active=True, body__is_active=True)
-        .select_related("title", "unit")
-        .first()
-    )
+    return _active_memberships(body).filter(user=user).first()
+
+
+def memberships_in(users: Sequence[AnyUser], body: Body) -> dict[int, Membership | None]:
+    """``membership_in`` for several users, in one query."""
+    ids = [u.pk for u in users if u.is_authenticated]
+    found: dict[int, Membership | None] = dict.fromkeys(ids)
+    rows = _active_memberships(body).filter(user_id__in=ids)
+    if not rows.ordered:
+        rows = rows.order_by("pk")  # as first() would
+    for membership in rows:
+        if found[membership.user_id] is None:
+            found[membership.user_id] = membership
+    return found
 
 
 def body_list_for(user: AnyUser, *, status: Status = "all") -> QuerySet[Body]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -262,8 +262,7 @@ def _handle(
 ) -> list[dict[str, Any]]:
     try:
         name, fields = validate(message, meeting_id)
-        # The chair's and secretary's names are read only by the actions that show them.
-        meeting = Meeting.objects.select_related("body").filter(pk=meeting_id).order_by().first()
+        meeting = _meeting(meeting_id)
         if meeting is None or not live_perms.can_view_live(user, meeting):
             raise PermissionDenied
         if name == "resync":  # answered by the consumer; here only for completeness
@@ -274,15 +273,26 @@ def _handle(
         if action.sends_me:
             out.append(events.me_message(me_part(user, meeting, session_key=session_key)))
         return out
-    except BadRequest as exc:
+    except (BadRequest, PermissionDenied, DomainError, OperationalError) as exc:
+        return _refused(exc, ref, meeting_id, message)
+
+
+def _meeting(meeting_id: int) -> Meeting | None:
+    # The chair's and secretary's names are read only by the actions that show them.
+    return Meeting.objects.select_related("body").filter(pk=meeting_id).order_by().first()
+
+
+def _refused(exc: Exception, ref: Any, meeting_id: int, message: Any) -> list[dict[str, Any]]:
+    """The error message for a refused action."""
+    if isinstance(exc, BadRequest):
         return [events.error_message(ref, "bad_request", exc.message)]
-    except PermissionDenied:
+    if isinstance(exc, PermissionDenied):
         return [
             events.error_message(
                 ref, FORBIDDEN, _("Bạn không có quyền thực hiện thao tác này trong cuộc họp.")
             )
         ]
-    except DomainError as exc:
+    if isinstance(exc, DomainError):
         code = ERROR_CODES.get(exc.code, "conflict")
         extra: dict[str, Any] = {}
         if code == "stepup_required":
@@ -292,8 +302,9 @@ def _handle(
         if exc.code not in ERROR_CODES and exc.code not in ("invalid", "conflict"):
             extra["reason"] = exc.code
         return [events.error_message(ref, code, str(exc.message), **extra)]
-    except OperationalError:
-        logger.warning("live action %r refused: database busy", message.get("action"))
+    if isinstance(exc, OperationalError):
+        action = message.get("action") if isinstance(message, dict) else None
+        logger.warning("live action %r refused: database busy", action)
         return [
             events.error_message(
                 ref,
@@ -302,3 +313,68 @@ def _handle(
                 retry=True,
             )
         ]
+    raise exc
+
+
+Replies = list[dict[str, Any]]
+
+
+def handle_votes(
+    meeting_id: int, requests: Sequence[tuple[User, str | None, Any]]
+) -> list[Replies | Exception]:
+    """Run several ``vote`` actions of one meeting together (the votes that queued while
+    the previous ones were written, ``live/votes.py``): the meeting, the voters'
+    memberships and seats are read once, and the votes are written in one transaction
+    (``services.votes_cast``). Each gets the answer ``handle`` would give it alone; an
+    error of one vote does not touch the others. Returns, for each request (user, session
+    key, message), its messages, or the unexpected error to raise on its socket alone."""
+    if len(requests) == 1:
+        user, session_key, message = requests[0]
+        return [handle(user, meeting_id, session_key, message)]
+    answers: list[Replies | Exception | None] = [None] * len(requests)
+    with live_perms.memo():
+        try:
+            meeting = _meeting(meeting_id)
+            if meeting is not None:
+                live_perms.prefetch([user for user, _key, _message in requests], meeting)
+            planned: list[tuple[int, Any, services.VotePlan]] = []
+            for i, (user, session_key, message) in enumerate(requests):
+                ref = clean_ref(message)
+                try:
+                    name, f = validate(message, meeting_id)
+                    if name != "vote":
+                        raise BadRequest(_("Thao tác không hợp lệ."))
+                    if meeting is None or not live_perms.can_view_live(user, meeting):
+                        raise PermissionDenied
+                    plan = services.vote_prepare(
+                        actor=user,
+                        meeting=meeting,
+                        poll_id=f["poll"],
+                        choice=f["choice"],
+                        key=f["key"],
+                        session_key=session_key,
+                        seat_id=f.get("seat"),
+                    )
+                except (BadRequest, PermissionDenied, DomainError, OperationalError) as exc:
+                    answers[i] = _refused(exc, ref, meeting_id, message)
+                    continue
+                if isinstance(plan, services.VoteResult):
+                    answers[i] = [events.ack_message(ref, receipt(plan.vote))]
+                else:
+                    planned.append((i, ref, plan))
+            if planned:
+                written = services.votes_cast([plan for _i, _ref, plan in planned])
+                for (i, ref, _plan), answer in zip(planned, written, strict=True):
+                    if answer.error is None:
+                        assert answer.result is not None
+                        answers[i] = [events.ack_message(ref, receipt(answer.result.vote))]
+                        continue
+                    try:
+                        answers[i] = _refused(answer.error, ref, meeting_id, requests[i][2])
+                    except Exception as exc:  # not a refusal: that socket's error alone
+                        answers[i] = exc
+        except OperationalError as exc:
+            for i, (_user, _key, message) in enumerate(requests):
+                if answers[i] is None:
+                    answers[i] = _refused(exc, clean_ref(message), meeting_id, message)
+    return [a if a is not None else [] for a in answers]

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from ecabinet.accounts.session import second_factor_satisfied
 from ecabinet.core.errors import DomainError
-from ecabinet.meetings.live import events
+from ecabinet.meetings.live import events, votes
 from ecabinet.meetings.live import permissions as live_perms
 from ecabinet.meetings.live.actions import MAX_MESSAGE_BYTES, clean_ref, handle
 from ecabinet.meetings.live.db import live_sync
@@ -184,7 +184,10 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._resync(message)
             return
         user = self.scope.get("user")
-        replies = await live_sync(handle)(user, self.meeting_id, self._session_key(), message)
+        if isinstance(message, dict) and message.get("action") == "vote":
+            replies = await votes.submit(self.meeting_id, user, self._session_key(), message)
+        else:
+            replies = await live_sync(handle)(user, self.meeting_id, self._session_key(), message)
         for reply in replies:
             await self.send_json(reply)
 

@@ -15,6 +15,7 @@ the screens as coalesced ``poll`` refreshes.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,7 +59,9 @@ from ecabinet.meetings.models import (
 if TYPE_CHECKING:
     from ecabinet.accounts.models import User
     from ecabinet.documents.models import Document
-    from ecabinet.signatures.models import SignedStatement
+    from ecabinet.signatures.models import MemberCertificate, SignedStatement
+
+logger = logging.getLogger(__name__)
 
 # Check-in opens when the substitutes' delegations begin (decision 1000).
 CHECK_IN_LEAD = timedelta(hours=1)
@@ -867,7 +870,24 @@ def _vote_record(
     return vote
 
 
-def vote_cast(
+@dataclass
+class VotePlan:
+    """A vote checked and ready to sign (``vote_prepare``): what ``vote_write`` needs."""
+
+    actor: User
+    meeting: Meeting
+    poll_id: int
+    choice: str
+    key: uuid.UUID
+    session_key: str | None
+    seat: live_perms.Seat
+    mode: str
+    certificate: MemberCertificate
+    payload: dict[str, Any]
+    content: bytes
+
+
+def vote_prepare(
     *,
     actor: User,
     meeting: Meeting,
@@ -876,21 +896,11 @@ def vote_cast(
     key: uuid.UUID,
     session_key: str | None,
     seat_id: int | None = None,
-) -> VoteResult:
-    """Cast and sign a seat's vote through the meeting's signing window.
-
-    The same ``key`` again (a retry after a reconnect) answers with the same receipt and
-    counts nothing; another key for a seat that voted is a conflict. One transaction and
-    one commit per vote: the step-up (requested, confirmed in the window, spent:
-    ``stepup_window_spend``), the CMS signature, then, under the poll row lock (held only
-    for this last part), the statement and the vote; the five audit events are written
-    together at the end. A poll closed meanwhile, or a seat that voted meanwhile, is
-    refused before the statement is written: a signature is stored only with the vote it
-    expresses; the spent step-up stays audited.
-    """
-    from ecabinet.accounts.stepup import stepup_window_spend
+) -> VotePlan | VoteResult:
+    """Every check of a vote that reads only, outside any transaction: the plan to write,
+    or the receipt of the vote this key already cast (a retry after a reconnect)."""
     from ecabinet.ballots.services import signing_certificate
-    from ecabinet.signatures.statements import canonical, payload_hash, statement_build
+    from ecabinet.signatures.statements import canonical
 
     if choice not in Vote.Choice.values:
         raise bad_request(_("Lựa chọn biểu quyết không hợp lệ."))
@@ -913,60 +923,166 @@ def vote_cast(
         raise _already_voted()
     certificate = signing_certificate(actor, meeting.body)
     payload = _vote_payload(actor, meeting, poll, seat, choice, key)
-    content = canonical(payload)
-    refusal: DomainError | None = None
-    vote: Vote | None = None
+    return VotePlan(
+        actor=actor,
+        meeting=meeting,
+        poll_id=poll.pk,
+        choice=choice,
+        key=key,
+        session_key=session_key,
+        seat=seat,
+        mode=attendance.mode,
+        certificate=certificate,
+        payload=payload,
+        content=canonical(payload),
+    )
+
+
+def vote_write(plan: VotePlan) -> Vote | DomainError:
+    """Spend the step-up, sign and store the vote, in the caller's transaction and audit
+    batch. Returns the vote, or the refusal to answer with once the transaction commits
+    (the spent step-up and its events are kept). PermissionDenied and any error of the
+    signature raise before anything of the vote is written; the caller rolls back."""
+    from ecabinet.accounts.stepup import stepup_window_spend
+    from ecabinet.signatures.statements import payload_hash, statement_build
+
+    # The vote action is the member's explicit confirmation of this content (the screen
+    # shows the choice and the item first); the window stands for the code.
+    spent = stepup_window_spend(
+        actor=plan.actor,
+        session_key=plan.session_key,
+        purpose="meetings.vote",
+        content=plan.content,
+        summary=_vote_summary(plan.payload, plan.seat),
+        window_scope=_scope(plan.meeting),
+    )
+    if isinstance(spent, DomainError):
+        return spent
+    statement = statement_build(
+        actor=plan.actor,
+        certificate=plan.certificate,
+        payload=plan.payload,
+        confirmation_hash=payload_hash(plan.payload),
+    )
     try:
-        with transaction.atomic(), audit_batch():
-            # The vote action is the member's explicit confirmation of this content (the
-            # screen shows the choice and the item first); the window stands for the code.
-            spent = stepup_window_spend(
-                actor=actor,
-                session_key=session_key,
-                purpose="meetings.vote",
-                content=content,
-                summary=_vote_summary(payload, seat),
-                window_scope=_scope(meeting),
-            )
-            if isinstance(spent, DomainError):
-                refusal = spent  # its audit event commits with the transaction
-            else:
-                statement = statement_build(
-                    actor=actor,
-                    certificate=certificate,
-                    payload=payload,
-                    confirmation_hash=payload_hash(payload),
-                )
-                try:
-                    vote = _vote_record(
-                        actor, meeting, seat, poll.pk, choice, key, statement, attendance.mode
-                    )
-                except _Refused as exc:
-                    refusal = exc.refusal or _already_voted()
-    except DomainError as exc:
-        refusal = exc
-    except IntegrityError:
-        # Only the vote's own uniqueness is an answer for the voter; anything else is a
-        # real error.
-        if not Vote.objects.filter(
-            Q(idempotency_key=key) | Q(poll_id=poll.pk, membership=seat.membership)
-        ).exists():
-            raise
-        refusal = _already_voted()
-    if refusal is not None:
-        if refusal.code in STEPUP_REQUIRED:
-            raise DomainError(
-                _("Cần mở phiên ký cho cuộc họp (nhập mã xác thực một lần) trước khi biểu quyết."),
-                code="stepup_required",
-            ) from refusal
-        if refusal.code == ALREADY_VOTED:
-            # The same key voted meanwhile (a retry that raced its first send): its receipt.
-            again = _existing_vote(key, actor, poll_id)
-            if again is not None:
-                return again
-        raise refusal
-    assert vote is not None
-    return VoteResult(vote, receipt(vote))
+        return _vote_record(
+            plan.actor,
+            plan.meeting,
+            plan.seat,
+            plan.poll_id,
+            plan.choice,
+            plan.key,
+            statement,
+            plan.mode,
+        )
+    except _Refused as exc:
+        return exc.refusal or _already_voted()
+
+
+def _outcome_of_integrity_error(plan: VotePlan, error: IntegrityError) -> Exception:
+    """Only the vote's own uniqueness is an answer for the voter (it voted meanwhile);
+    anything else is a real error."""
+    same = Q(idempotency_key=plan.key) | Q(poll_id=plan.poll_id, membership=plan.seat.membership)
+    return _already_voted() if Vote.objects.filter(same).exists() else error
+
+
+def vote_answer(plan: VotePlan, outcome: Vote | DomainError) -> VoteResult:
+    """The voter's answer once the vote's transaction has committed: the receipt, or the
+    refusal raised (DomainError)."""
+    if isinstance(outcome, Vote):
+        return VoteResult(outcome, receipt(outcome))
+    if outcome.code in STEPUP_REQUIRED:
+        raise DomainError(
+            _("Cần mở phiên ký cho cuộc họp (nhập mã xác thực một lần) trước khi biểu quyết."),
+            code="stepup_required",
+        ) from outcome
+    if outcome.code == ALREADY_VOTED:
+        # The same key voted meanwhile (a retry that raced its first send): its receipt.
+        again = _existing_vote(plan.key, plan.actor, plan.poll_id)
+        if again is not None:
+            return again
+    raise outcome
+
+
+def vote_cast(
+    *,
+    actor: User,
+    meeting: Meeting,
+    poll_id: int,
+    choice: str,
+    key: uuid.UUID,
+    session_key: str | None,
+    seat_id: int | None = None,
+) -> VoteResult:
+    """Cast and sign a seat's vote through the meeting's signing window.
+
+    The same ``key`` again (a retry after a reconnect) answers with the same receipt and
+    counts nothing; another key for a seat that voted is a conflict. One transaction and
+    one commit per vote: the step-up (requested, confirmed in the window, spent:
+    ``stepup_window_spend``), the CMS signature, then, under the poll row lock (held only
+    for this last part), the statement and the vote; the five audit events are written
+    together at the end. A poll closed meanwhile, or a seat that voted meanwhile, is
+    refused before the statement is written: a signature is stored only with the vote it
+    expresses; the spent step-up stays audited.
+    """
+    plan = vote_prepare(
+        actor=actor,
+        meeting=meeting,
+        poll_id=poll_id,
+        choice=choice,
+        key=key,
+        session_key=session_key,
+        seat_id=seat_id,
+    )
+    if isinstance(plan, VoteResult):
+        return plan
+    return votes_cast([plan])[0].unwrap()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One vote's answer in a group: the result, or the error to raise for that voter."""
+
+    result: VoteResult | None = None
+    error: Exception | None = None
+
+    def unwrap(self) -> VoteResult:
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+
+def votes_cast(plans: Sequence[VotePlan]) -> list[Answer]:
+    """Write prepared votes together: one transaction, one commit, one audit batch (group
+    commit), each vote in its own savepoint so that one refused or failing vote leaves the
+    others as they are. Under load the socket hands over the votes that queued while the
+    previous group was written (``live/votes.py``); alone, a vote is a group of one."""
+    outcomes: list[Vote | Exception] = []
+    with transaction.atomic(), audit_batch():
+        for plan in plans:
+            try:
+                with transaction.atomic(), audit_batch():
+                    outcomes.append(vote_write(plan))
+            except (DomainError, PermissionDenied) as exc:
+                outcomes.append(exc)
+            except IntegrityError as exc:
+                outcomes.append(_outcome_of_integrity_error(plan, exc))
+            except DatabaseError:
+                raise  # the database refused (busy, gone): the whole group is answered so
+            except Exception as exc:  # a fault in one vote leaves the others written
+                logger.exception("vote %s failed", plan.key)
+                outcomes.append(exc)
+    answers: list[Answer] = []
+    for plan, outcome in zip(plans, outcomes, strict=True):
+        if isinstance(outcome, (Vote, DomainError)):
+            try:
+                answers.append(Answer(result=vote_answer(plan, outcome)))
+            except DomainError as exc:
+                answers.append(Answer(error=exc))
+        else:
+            answers.append(Answer(error=outcome))
+    return answers
 
 
 # --- Minutes and conclusions ----------------------------------------------------------------
