@@ -173,29 +173,46 @@ def _membership(user: User, body: Body) -> Membership:
 
 def signing_certificate(user: User, body: Body) -> MemberCertificate:
     """The user's newest certificate valid now in ``body``; a clear refusal without one."""
+    certificate = signing_certificates([user], body)[user.pk]
+    if certificate is None:
+        raise no_certificate(body)
+    return certificate
+
+
+def no_certificate(body: Body) -> DomainError:
+    """The refusal for a signer without a valid certificate in ``body``."""
+    return DomainError(
+        _(
+            "Bạn chưa có chứng thư số còn hiệu lực tại %(body)s. Đề nghị Văn phòng cấp "
+            "chứng thư số rồi ký lại."
+        )
+        % {"body": body.name},
+        code="no_certificate",
+    )
+
+
+def signing_certificates(users: Sequence[User], body: Body) -> dict[int, MemberCertificate | None]:
+    """``signing_certificate`` of several users, in one query (None: no valid certificate)."""
     from ecabinet.signatures.models import MemberCertificate
 
     now = timezone.now()
-    certificate = (
+    found: dict[int, MemberCertificate | None] = {u.pk: None for u in users}
+    rows = (
         MemberCertificate.objects.filter(
-            user=user, body=body, revoked_at__isnull=True, not_before__lte=now, not_after__gt=now
+            user_id__in=list(found),
+            body=body,
+            revoked_at__isnull=True,
+            not_before__lte=now,
+            not_after__gt=now,
         )
         .select_related("ca")
         .order_by("-created_at", "-pk")
-        .first()
     )
-    if certificate is not None:
-        certificate.body = body  # the row's body: no join for it
-    if certificate is None:
-        raise DomainError(
-            _(
-                "Bạn chưa có chứng thư số còn hiệu lực tại %(body)s. Đề nghị Văn phòng cấp "
-                "chứng thư số rồi ký lại."
-            )
-            % {"body": body.name},
-            code="no_certificate",
-        )
-    return certificate
+    for certificate in rows:
+        if found[certificate.user_id] is None:
+            certificate.body = body  # the row's body: no join for it
+            found[certificate.user_id] = certificate
+    return found
 
 
 # --- Settings ------------------------------------------------------------------------------

@@ -337,7 +337,7 @@ def handle_votes(
             meeting = _meeting(meeting_id)
             if meeting is not None:
                 live_perms.prefetch([user for user, _key, _message in requests], meeting)
-            planned: list[tuple[int, Any, services.VotePlan]] = []
+            checked: list[tuple[int, Any, services.VoteRequest]] = []
             for i, (user, session_key, message) in enumerate(requests):
                 ref = clean_ref(message)
                 try:
@@ -346,22 +346,23 @@ def handle_votes(
                         raise BadRequest(_("Thao tác không hợp lệ."))
                     if meeting is None or not live_perms.can_view_live(user, meeting):
                         raise PermissionDenied
-                    plan = services.vote_prepare(
-                        actor=user,
-                        meeting=meeting,
-                        poll_id=f["poll"],
-                        choice=f["choice"],
-                        key=f["key"],
-                        session_key=session_key,
-                        seat_id=f.get("seat"),
-                    )
-                except (BadRequest, PermissionDenied, DomainError, OperationalError) as exc:
+                except (BadRequest, PermissionDenied) as exc:
                     answers[i] = _refused(exc, ref, meeting_id, message)
                     continue
-                if isinstance(plan, services.VoteResult):
-                    answers[i] = [events.ack_message(ref, receipt(plan.vote))]
-                else:
-                    planned.append((i, ref, plan))
+                request = services.VoteRequest(
+                    user, f["poll"], f["choice"], f["key"], session_key, f.get("seat")
+                )
+                checked.append((i, ref, request))
+            planned: list[tuple[int, Any, services.VotePlan]] = []
+            if meeting is not None and checked:
+                prepared = services.votes_prepare(meeting, [r for _i, _ref, r in checked])
+                for (i, ref, _request), plan in zip(checked, prepared, strict=True):
+                    if isinstance(plan, services.VotePlan):
+                        planned.append((i, ref, plan))
+                    elif isinstance(plan, services.VoteResult):
+                        answers[i] = [events.ack_message(ref, receipt(plan.vote))]
+                    else:
+                        answers[i] = _refused(plan, ref, meeting_id, requests[i][2])
             if planned:
                 written = services.votes_cast([plan for _i, _ref, plan in planned])
                 for (i, ref, _plan), answer in zip(planned, written, strict=True):

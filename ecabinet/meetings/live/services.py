@@ -723,14 +723,19 @@ class VoteResult:
 
 
 def _vote_payload(
-    actor: User, row: Meeting, poll: Poll, seat: live_perms.Seat, choice: str, key: uuid.UUID
+    actor: User,
+    row: Meeting,
+    poll: Poll,
+    items: Sequence[AgendaItem],
+    seat: live_perms.Seat,
+    choice: str,
+    key: uuid.UUID,
 ) -> dict[str, Any]:
     from ecabinet.signatures.statements import statement_payload
 
     membership = live_perms.body_membership(actor, row)
     if membership is None:
         raise PermissionDenied
-    items = list(poll.items.order_by("number"))
     payload = statement_payload(
         signer=actor,
         role=str(membership.role),
@@ -769,8 +774,12 @@ def _existing_vote(key: uuid.UUID, actor: User, poll_id: int) -> VoteResult | No
         .order_by()
         .first()
     )
-    if vote is None:
-        return None
+    return None if vote is None else _earlier(vote, actor, poll_id)
+
+
+def _earlier(vote: Vote, actor: User, poll_id: int) -> VoteResult:
+    """The answer to a key that already cast ``vote``: its receipt, if it is this voter's
+    vote in this poll."""
     if vote.voter_id != actor.pk or vote.poll_id != poll_id:
         raise conflict(_("Mã gửi phiếu đã được dùng cho một phiếu khác."), code="key_reused")
     return VoteResult(vote, receipt(vote), duplicate=True)
@@ -887,6 +896,150 @@ class VotePlan:
     content: bytes
 
 
+@dataclass(frozen=True)
+class VoteRequest:
+    """A ``vote`` action as the socket received it."""
+
+    actor: User
+    poll_id: int
+    choice: str
+    key: uuid.UUID
+    session_key: str | None
+    seat_id: int | None = None
+
+
+class _GroupReads:
+    """What the checks of a group of votes read, once for the group (a query each)."""
+
+    def __init__(self, meeting: Meeting, requests: Sequence[VoteRequest]) -> None:
+        from ecabinet.ballots.services import signing_certificates
+
+        self.meeting = meeting
+        actors = list({r.actor.pk: r.actor for r in requests}.values())
+        self.votes_by_key = {
+            v.idempotency_key: v
+            for v in Vote.objects.filter(idempotency_key__in=[r.key for r in requests])
+            .select_related("statement", "on_behalf_of")
+            .order_by()
+        }
+        self.polls = {
+            p.pk: p
+            for p in Poll.objects.filter(
+                pk__in={r.poll_id for r in requests}, meeting=meeting
+            ).order_by()
+        }
+        self.present: dict[int, Attendance] = {}
+        for attendance in Attendance.objects.filter(
+            meeting=meeting, user__in=[a.pk for a in actors], left_at__isnull=True
+        ).order_by("pk"):
+            self.present.setdefault(attendance.user_id, attendance)
+        self.certificates = signing_certificates(actors, meeting.body)
+        self._items: dict[int, list[AgendaItem]] = {}
+        self._voted: set[tuple[int, int]] = set()
+
+    def read_voted(self, seats: Sequence[tuple[int, int]]) -> None:
+        """Which of these (poll, seat) pairs have a vote."""
+        if seats:
+            self._voted = set(
+                Vote.objects.filter(
+                    poll_id__in={p for p, _m in seats}, membership_id__in={m for _p, m in seats}
+                )
+                .order_by()
+                .values_list("poll_id", "membership_id")
+            )
+
+    def voted(self, poll_id: int, seat_id: int) -> bool:
+        return (poll_id, seat_id) in self._voted
+
+    def existing(self, request: VoteRequest) -> VoteResult | None:
+        vote = self.votes_by_key.get(request.key)
+        return None if vote is None else _earlier(vote, request.actor, request.poll_id)
+
+    def items(self, poll: Poll) -> list[AgendaItem]:
+        if poll.pk not in self._items:
+            self._items[poll.pk] = list(poll.items.order_by("number"))
+        return self._items[poll.pk]
+
+
+def votes_prepare(
+    meeting: Meeting, requests: Sequence[VoteRequest]
+) -> list[VotePlan | VoteResult | Exception]:
+    """Every check of each vote that reads only, outside any transaction: the plan to
+    write, the receipt of the vote its key already cast (a retry after a reconnect), or the
+    refusal (DomainError, PermissionDenied) to answer with. The group's reads are shared."""
+    reads = _GroupReads(meeting, requests)
+    seats: list[live_perms.Seat | Exception] = []
+    for request in requests:
+        try:
+            seats.append(_choose_seat(request.actor, meeting, request.seat_id))
+        except (DomainError, PermissionDenied) as exc:
+            seats.append(exc)
+    reads.read_voted(
+        [
+            (r.poll_id, s.membership.pk)
+            for r, s in zip(requests, seats, strict=True)
+            if isinstance(s, live_perms.Seat)
+        ]
+    )
+    out: list[VotePlan | VoteResult | Exception] = []
+    for request, seat in zip(requests, seats, strict=True):
+        try:
+            out.append(_vote_check(reads, request, seat))
+        except (DomainError, PermissionDenied) as exc:
+            out.append(exc)
+    return out
+
+
+def _vote_check(
+    reads: _GroupReads, request: VoteRequest, seat: live_perms.Seat | Exception
+) -> VotePlan | VoteResult:
+    from ecabinet.ballots.services import no_certificate
+    from ecabinet.signatures.statements import canonical
+
+    meeting, actor = reads.meeting, request.actor
+    if request.choice not in Vote.Choice.values:
+        raise bad_request(_("Lựa chọn biểu quyết không hợp lệ."))
+    # A voting seat also makes the live session visible (live_perms.can_view_live).
+    if meeting.status not in live_perms.LIVE_STATES:
+        raise PermissionDenied
+    existing = reads.existing(request)
+    if existing is not None:
+        return existing
+    if isinstance(seat, Exception):
+        raise seat
+    poll = reads.polls.get(request.poll_id)
+    if poll is None:
+        raise not_found(_("Không tìm thấy biểu quyết này."))
+    attendance = reads.present.get(actor.pk)
+    if attendance is None:
+        raise conflict(_("Bạn cần điểm danh trước."), code="not_checked_in")
+    if poll.status != Poll.Status.OPEN:
+        raise conflict(_("Biểu quyết đã kết thúc; phiếu không được ghi nhận."), code="closed")
+    if meeting.status != t.IN_SESSION:
+        raise conflict(_("Phiên họp không ở trạng thái đang họp."))
+    if reads.voted(poll.pk, seat.membership.pk):
+        raise _already_voted()
+    certificate = reads.certificates.get(actor.pk)
+    if certificate is None:
+        raise no_certificate(meeting.body)
+    payload = _vote_payload(
+        actor, meeting, poll, reads.items(poll), seat, request.choice, request.key
+    )
+    return VotePlan(
+        actor=actor,
+        meeting=meeting,
+        poll_id=poll.pk,
+        choice=request.choice,
+        key=request.key,
+        session_key=request.session_key,
+        seat=seat,
+        mode=attendance.mode,
+        certificate=certificate,
+        payload=payload,
+        content=canonical(payload),
+    )
+
+
 def vote_prepare(
     *,
     actor: User,
@@ -897,45 +1050,13 @@ def vote_prepare(
     session_key: str | None,
     seat_id: int | None = None,
 ) -> VotePlan | VoteResult:
-    """Every check of a vote that reads only, outside any transaction: the plan to write,
-    or the receipt of the vote this key already cast (a retry after a reconnect)."""
-    from ecabinet.ballots.services import signing_certificate
-    from ecabinet.signatures.statements import canonical
-
-    if choice not in Vote.Choice.values:
-        raise bad_request(_("Lựa chọn biểu quyết không hợp lệ."))
-    # A voting seat also makes the live session visible (live_perms.can_view_live).
-    if meeting.status not in live_perms.LIVE_STATES:
-        raise PermissionDenied
-    existing = _existing_vote(key, actor, poll_id)
-    if existing is not None:
-        return existing
-    seat = _choose_seat(actor, meeting, seat_id)
-    poll = Poll.objects.filter(pk=poll_id, meeting=meeting).order_by().first()
-    if poll is None:
-        raise not_found(_("Không tìm thấy biểu quyết này."))
-    attendance = _present(actor, meeting)
-    if poll.status != Poll.Status.OPEN:
-        raise conflict(_("Biểu quyết đã kết thúc; phiếu không được ghi nhận."), code="closed")
-    if meeting.status != t.IN_SESSION:
-        raise conflict(_("Phiên họp không ở trạng thái đang họp."))
-    if Vote.objects.filter(poll=poll, membership=seat.membership).exists():
-        raise _already_voted()
-    certificate = signing_certificate(actor, meeting.body)
-    payload = _vote_payload(actor, meeting, poll, seat, choice, key)
-    return VotePlan(
-        actor=actor,
-        meeting=meeting,
-        poll_id=poll.pk,
-        choice=choice,
-        key=key,
-        session_key=session_key,
-        seat=seat,
-        mode=attendance.mode,
-        certificate=certificate,
-        payload=payload,
-        content=canonical(payload),
+    """``votes_prepare`` for one vote; a refusal raises."""
+    (prepared,) = votes_prepare(
+        meeting, [VoteRequest(actor, poll_id, choice, key, session_key, seat_id)]
     )
+    if isinstance(prepared, Exception):
+        raise prepared
+    return prepared
 
 
 def vote_write(plan: VotePlan) -> Vote | DomainError:
