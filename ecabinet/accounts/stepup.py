@@ -18,6 +18,7 @@ or a rollback of yours takes the record of the refusal with it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -111,8 +112,17 @@ def _check_scope(scope: Scope) -> Scope:
 
 
 def _current_device_id(user: User) -> str | None:
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
-    return device.persistent_id if device is not None else None
+    return current_device_ids([user])[user.pk]
+
+
+def current_device_ids(users: Sequence[User]) -> dict[int, str | None]:
+    """Each user's authenticator (the first confirmed one), in one query: what a signing
+    window is bound to."""
+    found: dict[int, str | None] = {u.pk: None for u in users}
+    for device in TOTPDevice.objects.filter(user__in=list(found), confirmed=True).order_by("pk"):
+        if found[device.user_id] is None:
+            found[device.user_id] = device.persistent_id
+    return found
 
 
 # ---- Selectors ---------------------------------------------------------------------------
@@ -668,6 +678,7 @@ def stepup_window_spend(
     content: bytes,
     summary: str,
     window_scope: Scope,
+    devices: Mapping[int, str | None] | None = None,
 ) -> StepUpChallenge | DomainError:
     """``stepup_in_window``'s work inside the caller's transaction (a live vote: the step-up,
     the signature and the vote commit together).
@@ -677,7 +688,8 @@ def stepup_window_spend(
     caller got wrong (ValueError), an inactive user (PermissionDenied) and a session without
     an authenticator (DomainError ``no_device``) raise before anything is written. The
     window row is locked, in the same order as ``stepup_consume``: a meeting that closes now
-    either commits first, and this is refused, or waits for it.
+    either commits first, and this is refused, or waits for it. ``devices``: the users'
+    authenticators as ``current_device_ids`` read them for a group of signatures.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("stepup_window_spend must run inside the caller's transaction")
@@ -693,7 +705,7 @@ def stepup_window_spend(
     scope = _check_scope(window_scope)
     if not actor.is_active:
         raise PermissionDenied
-    device_id = _current_device_id(actor)
+    device_id = devices[actor.pk] if devices is not None else _current_device_id(actor)
     if device_id is None:
         raise _refusal("no_device").error
     digest = content_digest(content)

@@ -126,8 +126,9 @@ def audit_batch() -> Iterator[None]:
     writing. An exception leaving the block drops them with the change they describe (the
     block must be inside that change's ``transaction.atomic()``). Nested blocks write with
     the outermost one; pair each with the savepoint (``atomic()``) of its change, so that
-    an exception leaving both drops its events and keeps the others (a group of votes). Events returned by ``audit_append`` inside get their ``seq`` and
-    ``hash`` when the block ends.
+    an exception leaving both drops its events and keeps the others (a group of votes).
+    Events returned by ``audit_append`` inside get their ``seq`` and ``hash`` when the
+    outermost block ends.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit_batch must run inside the transaction of the change")

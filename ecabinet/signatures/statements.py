@@ -339,15 +339,20 @@ async def _sign_detached(
     return bytes(info.dump(force=False))
 
 
-def statement_record(*, actor: User, statement: SignedStatement) -> SignedStatement:
+def statement_record(
+    *, actor: User, statement: SignedStatement, current: MemberCertificate | None = None
+) -> SignedStatement:
     """Store a statement from ``statement_build`` and audit it, in the caller's transaction.
 
     The certificate is re-read under the write lock: one revoked meanwhile refuses it.
+    ``current``: that re-read, made by the caller in this transaction for a group.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("statement_record must run inside the transaction of the change")
     certificate = statement.certificate
-    check_can_sign(MemberCertificate.objects.get(pk=certificate.pk))
+    if current is None or current.pk != certificate.pk:
+        current = MemberCertificate.objects.get(pk=certificate.pk)
+    check_can_sign(current)
     statement.save(force_insert=True)
     audit_append(
         actor=actor,

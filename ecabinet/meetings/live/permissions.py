@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from ecabinet.bodies.models import Mandate, Role
-from ecabinet.bodies.permissions import holds_seat
+from ecabinet.bodies.permissions import VOTING_ROLES, holds_seat
 from ecabinet.meetings import permissions as perms
 from ecabinet.meetings import transitions as t
 
@@ -174,28 +174,46 @@ def prefetch(users: Sequence[AnyUser], meeting: Meeting) -> None:
         cache[("membership", pk, meeting.body_id)] = membership
 
 
-def still_votes(user: AnyUser, seat: Seat) -> bool:
-    """Whether ``user`` still casts ``seat``'s vote, read afresh in one query: what
-    ``voting_seats`` would answer for this seat, for a write that already holds its lock
-    (a member removed, a delegation revoked or its vote mandate withdrawn meanwhile)."""
-    from ecabinet.bodies.permissions import VOTING_ROLES
+def still_voting(pairs: Sequence[tuple[AnyUser, Seat]]) -> set[int]:
+    """The invitations whose seat each user still votes for, read afresh in one query:
+    what ``voting_seats`` would answer for these seats, for a write that already holds its
+    lock (a member removed, a delegation revoked or its vote mandate withdrawn meanwhile)."""
     from ecabinet.meetings.models import Invitation
 
-    if not _active(user):
-        return False
-    rows = Invitation.objects.filter(
-        pk=seat.invitation.pk, membership__is_active=True, user__is_active=True
-    )
-    if not seat.substitute:
-        rows = rows.filter(user_id=user.pk, membership__role__in=VOTING_ROLES)
-    else:
-        rows = rows.filter(
-            delegation__revoked_at__isnull=True,
-            delegation__can_vote=True,
-            delegation__substitute__user_id=user.pk,
-            delegation__substitute__is_active=True,
+    asked = [(u, s) for u, s in pairs if _active(u)]
+    if not asked:
+        return set()
+    rows = {
+        row[0]: row
+        for row in Invitation.objects.filter(
+            pk__in={s.invitation.pk for _u, s in asked},
+            membership__is_active=True,
+            user__is_active=True,
         )
-    return rows.exists()
+        .order_by()
+        .values_list(
+            "pk",
+            "user_id",
+            "membership__role",
+            "delegation__revoked_at",
+            "delegation__can_vote",
+            "delegation__substitute__user_id",
+            "delegation__substitute__is_active",
+        )
+    }
+    held: set[int] = set()
+    for user, seat in asked:
+        row = rows.get(seat.invitation.pk)
+        if row is None:
+            continue
+        _pk, member, role, revoked_at, can_vote, substitute, substitute_active = row
+        if seat.substitute:
+            ok = revoked_at is None and can_vote and substitute == user.pk and substitute_active
+        else:
+            ok = member == user.pk and role in VOTING_ROLES
+        if ok:
+            held.add(seat.invitation.pk)
+    return held
 
 
 def own_seat(user: AnyUser, meeting: Meeting) -> Seat | None:

@@ -819,46 +819,88 @@ def _already_voted() -> DomainError:
     return conflict(_("Ghế này đã biểu quyết; mỗi ghế chỉ một phiếu."), code=ALREADY_VOTED)
 
 
-def _vote_record(
-    actor: User,
-    meeting: Meeting,
-    seat: live_perms.Seat,
-    poll_id: int,
-    choice: str,
-    key: uuid.UUID,
-    statement: SignedStatement,
-    mode: str,
-) -> Vote:
-    """The statement, the vote and the vote's audit event, under the poll row lock: every
-    vote of a poll holds it, so the checks below cannot race. Every refusal (``_Refused``,
+class _Locked:
+    """What a group's votes check under the lock, read once when the group's transaction
+    takes the polls' row locks (every vote of a poll takes it first: nothing checked here
+    can change before the group commits), and kept up to date with the group's own votes."""
+
+    def __init__(self, plans: Sequence[VotePlan]) -> None:
+        from ecabinet.accounts.stepup import current_device_ids
+        from ecabinet.signatures.models import MemberCertificate
+
+        self.polls = {
+            p.pk: p
+            for p in Poll.objects.select_for_update()
+            .filter(pk__in={plan.poll_id for plan in plans})
+            .order_by("pk")
+        }
+        # A member removed mid-meeting, or a mandate withdrawn, since the checks before.
+        self.held = live_perms.still_voting([(plan.actor, plan.seat) for plan in plans])
+        self.keys: set[uuid.UUID] = set()
+        self.seats: set[tuple[int, int]] = set()
+        cast = Vote.objects.filter(
+            Q(idempotency_key__in=[plan.key for plan in plans])
+            | Q(
+                poll_id__in=self.polls,
+                membership_id__in={plan.seat.membership.pk for plan in plans},
+            )
+        ).order_by()
+        for key, poll_id, seat_id in cast.values_list(
+            "idempotency_key", "poll_id", "membership_id"
+        ):
+            self.keys.add(key)
+            self.seats.add((poll_id, seat_id))
+        self.certificates = {
+            c.pk: c
+            for c in MemberCertificate.objects.filter(
+                pk__in={plan.certificate.pk for plan in plans}
+            ).order_by()
+        }
+        self.devices = current_device_ids(
+            list({plan.actor.pk: plan.actor for plan in plans}.values())
+        )
+
+    def voted(self, plan: VotePlan) -> bool:
+        return plan.key in self.keys or (plan.poll_id, plan.seat.membership.pk) in self.seats
+
+    def wrote(self, vote: Vote) -> None:
+        self.keys.add(vote.idempotency_key)
+        self.seats.add((vote.poll_id, vote.membership_id))
+
+
+def _vote_record(plan: VotePlan, statement: SignedStatement, locked: _Locked) -> Vote:
+    """The statement, the vote and the vote's audit event, under the poll row lock (every
+    vote of a poll holds it, so the checks cannot race). Every refusal (``_Refused``,
     PermissionDenied) comes before the first write."""
     from ecabinet.signatures.statements import statement_record
 
-    locked = Poll.objects.select_for_update().get(pk=poll_id)
-    if locked.status != Poll.Status.OPEN:
+    poll = locked.polls.get(plan.poll_id)
+    if poll is None or poll.status != Poll.Status.OPEN:
         raise _Refused(
             conflict(_("Biểu quyết đã kết thúc; phiếu không được ghi nhận."), code="closed")
         )
-    # A member removed mid-meeting, or a mandate withdrawn, since the checks before.
-    seat_id = seat.membership.pk
-    if not live_perms.still_votes(actor, seat):
+    if plan.seat.invitation.pk not in locked.held:
         raise PermissionDenied
-    if Vote.objects.filter(Q(idempotency_key=key) | Q(poll=locked, membership_id=seat_id)).exists():
+    if locked.voted(plan):
         raise _Refused
-    statement_record(actor=actor, statement=statement)
+    actor, seat = plan.actor, plan.seat
+    statement_record(
+        actor=actor, statement=statement, current=locked.certificates.get(plan.certificate.pk)
+    )
     # The unique constraints stand behind the checks above: an IntegrityError here rolls
-    # the whole vote back (``vote_cast`` then answers from what is stored).
+    # the vote back to its savepoint (``votes_cast`` then answers from what is stored).
     vote = Vote.objects.create(
-        poll=locked,
+        poll=poll,
         membership=seat.membership,
         voter=actor,
         on_behalf_of=seat.invitation.user if seat.substitute else None,
-        choice=choice,
+        choice=plan.choice,
         statement=statement,
-        idempotency_key=key,
-        mode=mode,
+        idempotency_key=plan.key,
+        mode=plan.mode,
         created_at=timezone.now(),
     )
+    meeting = plan.meeting
     audit_append(
         actor=actor,
         verb="meetings.vote_cast",
@@ -866,15 +908,15 @@ def _vote_record(
         body=meeting.body_id,
         after={
             "meeting": meeting.pk,
-            "poll": locked.pk,
-            "seat": seat_id,
+            "poll": poll.pk,
+            "seat": seat.membership.pk,
             "on_behalf_of": vote.on_behalf_of_id,
-            "choice": choice,
+            "choice": plan.choice,
             "statement": str(statement.pk),
             "mode": vote.mode,
         },
     )
-    meeting_id, poll_pk = meeting.pk, locked.pk
+    meeting_id, poll_pk = meeting.pk, poll.pk
     transaction.on_commit(lambda: events.tally.touch(meeting_id, poll_pk), robust=True)
     return vote
 
@@ -1059,11 +1101,12 @@ def vote_prepare(
     return prepared
 
 
-def vote_write(plan: VotePlan) -> Vote | DomainError:
-    """Spend the step-up, sign and store the vote, in the caller's transaction and audit
-    batch. Returns the vote, or the refusal to answer with once the transaction commits
-    (the spent step-up and its events are kept). PermissionDenied and any error of the
-    signature raise before anything of the vote is written; the caller rolls back."""
+def vote_write(plan: VotePlan, locked: _Locked) -> Vote | DomainError:
+    """Spend the step-up, sign and store the vote, in the group's transaction (``locked``:
+    its reads under the lock) and its own savepoint and audit batch. Returns the vote, or
+    the refusal to answer with once the transaction commits (the spent step-up and its
+    events are kept). PermissionDenied and any error of the signature raise before
+    anything of the vote is written; the caller rolls its savepoint back."""
     from ecabinet.accounts.stepup import stepup_window_spend
     from ecabinet.signatures.statements import payload_hash, statement_build
 
@@ -1076,6 +1119,7 @@ def vote_write(plan: VotePlan) -> Vote | DomainError:
         content=plan.content,
         summary=_vote_summary(plan.payload, plan.seat),
         window_scope=_scope(plan.meeting),
+        devices=locked.devices,
     )
     if isinstance(spent, DomainError):
         return spent
@@ -1086,16 +1130,7 @@ def vote_write(plan: VotePlan) -> Vote | DomainError:
         confirmation_hash=payload_hash(plan.payload),
     )
     try:
-        return _vote_record(
-            plan.actor,
-            plan.meeting,
-            plan.seat,
-            plan.poll_id,
-            plan.choice,
-            plan.key,
-            statement,
-            plan.mode,
-        )
+        return _vote_record(plan, statement, locked)
     except _Refused as exc:
         return exc.refusal or _already_voted()
 
@@ -1181,10 +1216,11 @@ def votes_cast(plans: Sequence[VotePlan]) -> list[Answer]:
     previous group was written (``live/votes.py``); alone, a vote is a group of one."""
     outcomes: list[Vote | Exception] = []
     with transaction.atomic(), audit_batch():
+        locked = _Locked(plans)
         for plan in plans:
             try:
                 with transaction.atomic(), audit_batch():
-                    outcomes.append(vote_write(plan))
+                    outcome = vote_write(plan, locked)
             except (DomainError, PermissionDenied) as exc:
                 outcomes.append(exc)
             except IntegrityError as exc:
@@ -1194,6 +1230,10 @@ def votes_cast(plans: Sequence[VotePlan]) -> list[Answer]:
             except Exception as exc:  # a fault in one vote leaves the others written
                 logger.exception("vote %s failed", plan.key)
                 outcomes.append(exc)
+            else:
+                if isinstance(outcome, Vote):
+                    locked.wrote(outcome)
+                outcomes.append(outcome)
     answers: list[Answer] = []
     for plan, outcome in zip(plans, outcomes, strict=True):
         if isinstance(outcome, (Vote, DomainError)):

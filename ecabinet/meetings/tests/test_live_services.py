@@ -279,25 +279,24 @@ def test_vote_after_close_is_refused(lv: Live) -> None:
     assert _code(excinfo) == "closed"
 
 
-def _during_signature(monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]) -> None:
-    """Run ``change`` while the vote is being signed: after its checks, before its lock."""
-    from ecabinet.signatures import statements
+def _before_the_lock(monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]) -> None:
+    """Run ``change`` after the vote's checks, before its transaction takes the poll lock
+    (another process's write in that gap)."""
+    reads = live._Locked.__init__
 
-    build = statements.statement_build
-
-    def signing(**kwargs: Any) -> Any:
+    def locking(self: Any, plans: Any) -> None:
         change()
-        return build(**kwargs)
+        reads(self, plans)
 
-    monkeypatch.setattr(statements, "statement_build", signing)
+    monkeypatch.setattr(live._Locked, "__init__", locking)
 
 
-def test_a_poll_closed_while_the_vote_is_signed_keeps_only_the_spent_step_up(
+def test_a_poll_closed_after_the_checks_refuses_the_vote(
     lv: Live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     poll = lv.voting_ready("chair", "member2")
     statements = SignedStatement.objects.count()
-    _during_signature(monkeypatch, lambda: lv.close(poll))
+    _before_the_lock(monkeypatch, lambda: lv.close(poll))
     with pytest.raises(DomainError) as excinfo:
         lv.vote("member2", poll)
     assert _code(excinfo) == "closed"
@@ -308,7 +307,7 @@ def test_a_poll_closed_while_the_vote_is_signed_keeps_only_the_spent_step_up(
     assert AuditEvent.objects.filter(verb="accounts.stepup_consumed").count() == 1
 
 
-def test_a_seat_that_voted_while_the_vote_was_signed_is_a_conflict(
+def test_a_seat_that_voted_after_the_checks_is_a_conflict(
     lv: Live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     poll = lv.voting_ready("chair", "member2")
@@ -321,7 +320,7 @@ def test_a_seat_that_voted_while_the_vote_was_signed_is_a_conflict(
             raced.append(True)
             lv.vote("member2", poll, "disagree", key=other)
 
-    _during_signature(monkeypatch, vote_elsewhere)
+    _before_the_lock(monkeypatch, vote_elsewhere)
     with pytest.raises(DomainError) as excinfo:
         lv.vote("member2", poll, "agree")
     assert _code(excinfo) == "already_voted"
@@ -330,12 +329,12 @@ def test_a_seat_that_voted_while_the_vote_was_signed_is_a_conflict(
     assert AuditEvent.objects.filter(verb="meetings.vote_cast").count() == 1
 
 
-def test_a_member_removed_while_the_vote_was_signed_cannot_vote(
+def test_a_member_removed_after_the_checks_cannot_vote(
     lv: Live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     poll = lv.voting_ready("chair", "member2")
     member2 = lv.world.memberships["member2"].pk
-    _during_signature(
+    _before_the_lock(
         monkeypatch, lambda: Membership.objects.filter(pk=member2).update(is_active=False)
     )
     with pytest.raises(PermissionDenied):
@@ -678,7 +677,7 @@ def _changes(lv: Live) -> list[tuple[str, Callable[[], object]]]:
 @pytest.mark.parametrize("name", ["member", "substitute"])
 @pytest.mark.parametrize("change", range(7))
 def test_the_check_under_the_lock_agrees_with_the_seats(lv: Live, name: str, change: int) -> None:
-    """``still_votes`` (one query, in the vote's transaction) answers as ``voting_seats``."""
+    """``still_voting`` (one query, under the vote's lock) answers as ``voting_seats``."""
     from ecabinet.meetings.live import permissions as live_perms
 
     lv.open()
@@ -688,4 +687,6 @@ def test_the_check_under_the_lock_agrees_with_the_seats(lv: Live, name: str, cha
     apply()
     user = User.objects.get(pk=user.pk)
     held = [s.invitation.pk for s in live_perms.voting_seats(user, lv.fresh())]
-    assert live_perms.still_votes(user, seat) == (seat.invitation.pk in held)
+    assert (seat.invitation.pk in live_perms.still_voting([(user, seat)])) == (
+        seat.invitation.pk in held
+    )
