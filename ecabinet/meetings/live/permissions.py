@@ -113,14 +113,14 @@ def seats_of(user: AnyUser, meeting: Meeting) -> list[Seat]:
 def _seats_of(user: AnyUser, meeting: Meeting) -> list[Seat]:
     if not _active(user):
         return []
-    return _seats_for([user], meeting)[user.pk]
+    return _seats_for([user], meeting).get(user.pk or 0, [])
 
 
 def _seats_for(users: Sequence[AnyUser], meeting: Meeting) -> dict[int, list[Seat]]:
     """``seats_of`` for several active users, in one query."""
     from ecabinet.meetings.models import Invitation
 
-    ids = {u.pk for u in users}
+    ids = {u.pk for u in users if u.pk is not None}
     seats: dict[int, list[Seat]] = {pk: [] for pk in ids}
     rows = (
         Invitation.objects.filter(meeting=meeting)

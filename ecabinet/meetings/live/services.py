@@ -1235,14 +1235,14 @@ def votes_cast(plans: Sequence[VotePlan]) -> list[Answer]:
                     locked.wrote(outcome)
                 outcomes.append(outcome)
     answers: list[Answer] = []
-    for plan, outcome in zip(plans, outcomes, strict=True):
-        if isinstance(outcome, (Vote, DomainError)):
+    for plan, done in zip(plans, outcomes, strict=True):
+        if isinstance(done, (Vote, DomainError)):
             try:
-                answers.append(Answer(result=vote_answer(plan, outcome)))
+                answers.append(Answer(result=vote_answer(plan, done)))
             except DomainError as exc:
                 answers.append(Answer(error=exc))
         else:
-            answers.append(Answer(error=outcome))
+            answers.append(Answer(error=done))
     return answers
 
 
