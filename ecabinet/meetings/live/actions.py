@@ -343,7 +343,7 @@ def handle_votes(
                 try:
                     name, f = validate(message, meeting_id)
                     if name != "vote":
-                        raise BadRequest(_("Thao tác không hợp lệ."))
+                        raise BadRequest(_("Thao tác không được hỗ trợ."))
                     if meeting is None or not live_perms.can_view_live(user, meeting):
                         raise PermissionDenied
                 except (BadRequest, PermissionDenied) as exc:
