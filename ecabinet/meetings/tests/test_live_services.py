@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ecabinet.accounts.models import SigningWindow, User
 from ecabinet.audit.models import AuditEvent
+from ecabinet.audit.verify import verify_chain
 from ecabinet.bodies.models import Delegation, Membership
 from ecabinet.core.errors import DomainError
 from ecabinet.core.majority import Majority, majority_outcome
@@ -690,3 +691,78 @@ def test_the_check_under_the_lock_agrees_with_the_seats(lv: Live, name: str, cha
     assert (seat.invitation.pk in live_perms.still_voting([(user, seat)])) == (
         seat.invitation.pk in held
     )
+
+
+# --- Votes written in a group (live/votes.py) -------------------------------------------------
+
+
+def test_a_group_of_votes_is_answered_vote_by_vote(lv: Live) -> None:
+    from ecabinet.meetings.live.actions import handle_votes
+
+    poll = lv.voting_ready("chair", "member2", "substitute", "observer")
+    key = str(uuid.uuid4())
+
+    def vote(name: str, ref: int, vote_key: str, **extra: Any) -> tuple[Any, str, Any]:
+        message = {"action": "vote", "ref": ref, "poll": poll.pk, "choice": "agree"}
+        return (lv.user(name), SESSION, {**message, "key": vote_key, **extra})
+
+    answers = handle_votes(
+        lv.meeting.pk,
+        [
+            vote("member2", 1, key),
+            vote("chair", 2, str(uuid.uuid4()), choice="disagree"),
+            vote("member2", 3, key),  # the same send twice: one vote, the same receipt
+            vote("member2", 4, str(uuid.uuid4())),  # another key for a seat that voted
+            vote("observer", 5, str(uuid.uuid4())),  # no seat
+            vote("substitute", 6, str(uuid.uuid4()), choice="maybe"),  # malformed choice
+            (lv.user("chair"), SESSION, {"action": "vote", "ref": 7}),  # fields missing
+        ],
+    )
+    kinds = [(a[0]["type"], a[0].get("code")) for a in answers]  # type: ignore[index]
+    assert kinds == [
+        ("ack", None),
+        ("ack", None),
+        ("ack", None),
+        ("error", "conflict"),
+        ("error", "forbidden"),
+        ("error", "bad_request"),
+        ("error", "bad_request"),
+    ]
+    assert answers[0][0]["data"] == answers[2][0]["data"]  # type: ignore[index]
+    assert lv.votes(poll) == 2
+    assert SignedStatement.objects.filter(object_type="meetings.poll").count() == 2
+    assert AuditEvent.objects.filter(verb="meetings.vote_cast").count() == 2
+    assert verify_chain().ok
+
+
+def test_a_fault_in_one_vote_of_a_group_leaves_the_others_written(
+    lv: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poll = lv.voting_ready("chair", "member2")
+    write = live.vote_write
+
+    def faulty(plan: live.VotePlan, locked: Any) -> Any:
+        if plan.actor == lv.user("chair"):
+            write(plan, locked)  # written, then the fault: the savepoint drops it
+            raise RuntimeError("fault")
+        return write(plan, locked)
+
+    monkeypatch.setattr(live, "vote_write", faulty)
+    chair, member2 = lv.user("chair"), lv.user("member2")
+    plans = [
+        live.vote_prepare(
+            actor=user,
+            meeting=lv.fresh(),
+            poll_id=poll.pk,
+            choice="agree",
+            key=uuid.uuid4(),
+            session_key=SESSION,
+        )
+        for user in (chair, member2)
+    ]
+    first, second = live.votes_cast(plans)  # type: ignore[arg-type]
+    assert isinstance(first.error, RuntimeError)
+    assert second.error is None
+    assert list(Vote.objects.filter(poll=poll).values_list("voter", flat=True)) == [member2.pk]
+    assert AuditEvent.objects.filter(verb="meetings.vote_cast").count() == 1
+    assert verify_chain().ok
