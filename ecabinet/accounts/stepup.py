@@ -638,38 +638,6 @@ def _consume_refusal(
     return None
 
 
-def stepup_in_window(
-    *,
-    actor: User,
-    session_key: str | None,
-    purpose: str,
-    content: bytes,
-    summary: str,
-    window_scope: Scope,
-) -> StepUpChallenge:
-    """Request, confirm in the open signing window and spend a challenge, in one transaction.
-
-    For a signature the signer confirms explicitly on a screen inside a window: the same
-    checks and the same three audit events (requested, confirmed with the method "window",
-    consumed) as ``stepup_request`` + ``stepup_confirm(code=None)`` + ``stepup_consume``,
-    written together, so the step-up costs one commit instead of three. Without an open
-    window of this user, session, scope and authenticator nothing is kept but the audited
-    refusal (``no_window``, DomainError).
-    """
-    with transaction.atomic():
-        spent = stepup_window_spend(
-            actor=actor,
-            session_key=session_key,
-            purpose=purpose,
-            content=content,
-            summary=summary,
-            window_scope=window_scope,
-        )
-    if isinstance(spent, DomainError):
-        raise spent
-    return spent
-
-
 def stepup_window_spend(
     *,
     actor: User,
@@ -680,8 +648,14 @@ def stepup_window_spend(
     window_scope: Scope,
     devices: Mapping[int, str | None] | None = None,
 ) -> StepUpChallenge | DomainError:
-    """``stepup_in_window``'s work inside the caller's transaction (a live vote: the step-up,
-    the signature and the vote commit together).
+    """Request, confirm in the open signing window and spend a challenge, inside the caller's
+    transaction (a live vote: the step-up, the signature and the vote commit together).
+
+    For a signature the signer confirms explicitly on a screen inside a window: the same
+    checks and the same three audit events (requested, confirmed with the method "window",
+    consumed) as ``stepup_request`` + ``stepup_confirm(code=None)`` + ``stepup_consume``,
+    written together. Without an open window of this user, session, scope and authenticator
+    nothing is kept but the audited refusal (``no_window``).
 
     Returns the spent challenge, or the refusal to raise once the caller has committed: its
     audit event is written in the caller's transaction and must be kept. Arguments the

@@ -1,8 +1,9 @@
-"""One transaction for a confirmation inside an open signing window (a live vote)."""
+"""A confirmation spent inside an open signing window, in the caller's transaction (a live vote)."""
 
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from ecabinet.accounts import stepup
 from ecabinet.accounts.models import SigningWindow, StepUpChallenge
@@ -25,7 +26,11 @@ def _in_window(world: World, window: SigningWindow, **kwargs: object) -> StepUpC
         "window_scope": MEETING,
     }
     args.update(kwargs)
-    return stepup.stepup_in_window(**args)  # type: ignore[arg-type]
+    with transaction.atomic():
+        spent = stepup.stepup_window_spend(**args)  # type: ignore[arg-type]
+    if isinstance(spent, DomainError):
+        raise spent
+    return spent
 
 
 def test_confirmed_and_spent_with_the_three_events(world: World) -> None:
