@@ -70,6 +70,7 @@ KIND = re.compile(r'"type": ?"(\w+)"')
 SEQ = re.compile(r'"seq": ?(\d+)')
 POLL_EVENT = re.compile(r'"event": ?"poll"')
 POLL_PART = re.compile(r'"poll": ?\{')
+POLL_ID = re.compile(r'"id": ?(\d+)')  # the first id in a poll part is the poll's
 OPEN = re.compile(r'"status": ?"open"')
 CLOSED = re.compile(r'"status": ?"closed"')
 
@@ -349,7 +350,11 @@ class Screen:
     results_at: float | None = None
     target: int = 0  # the tally that counts as complete
     resyncs: int = 0
+    snapshots: int = 0  # sent by the server to catch up (a beacon), not asked for
     stale: int = 0
+    # Polls of earlier rounds (shared by all screens): a snapshot or a late message that
+    # shows one of them says nothing about the poll being measured.
+    finished: set[int] = field(default_factory=set)
 
     def reset_poll(self, target: int) -> None:
         self.poll_open_at = self.full_tally_at = self.results_at = None
@@ -423,7 +428,9 @@ class Screen:
                     future = self.pending.pop("snapshot", None)
                     if future is not None and not future.done():
                         future.set_result({})
-                    elif part := POLL_PART.search(text):
+                        continue
+                    self.snapshots += 1  # the server's catch-up (a resync answers an ack)
+                    if part := POLL_PART.search(text):
                         self._poll(text[part.start() :], now)
                 elif kind == "event" and found_seq is not None:
                     seq = int(found_seq.group(1))
@@ -440,6 +447,9 @@ class Screen:
             pass
 
     def _poll(self, text: str, now: float) -> None:
+        found_id = POLL_ID.search(text)
+        if found_id is None or int(found_id.group(1)) in self.finished:
+            return
         if OPEN.search(text):
             if self.poll_open_at is None:
                 self.poll_open_at = now
@@ -487,6 +497,7 @@ class PollFigures:
     poll_id: int
     missing_results: int = 0
     resyncs: int = 0
+    snapshots: int = 0
     stale: int = 0
 
 
@@ -498,6 +509,7 @@ async def vote_round(
     for s in screens:
         s.reset_poll(n)
     messages0 = sum(s.messages for s in screens)
+    snapshots0 = sum(s.snapshots for s in screens)
     bytes0 = sum(s.bytes for s in screens)
     cpu0, wall0 = server.cpu(), time.perf_counter()
     # The chair takes up the item, waits for its two events (meeting, items), opens the poll.
@@ -570,6 +582,7 @@ async def vote_round(
         close_to_results=max(s.results_at or closed + 120 for s in screens) - closed,
         missing_results=missing,
         resyncs=sum(s.resyncs for s in screens),
+        snapshots=sum(s.snapshots for s in screens) - snapshots0,
         stale=chair.stale,
         messages=sum(s.messages for s in screens) - messages0,
         bytes=sum(s.bytes for s in screens) - bytes0,
@@ -593,7 +606,8 @@ class RunFigures:
 async def run_clients(world: World, server: Server, patterns: list[str]) -> RunFigures:
     url = f"ws://127.0.0.1:{server.port}/ws/cuoc-hop/{world.meeting_id}/"
     origin = f"http://127.0.0.1:{server.port}"
-    screens = [Screen(m, url, origin) for m in world.members]
+    finished: set[int] = set()
+    screens = [Screen(m, url, origin, finished=finished) for m in world.members]
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
 
     async def check_in(s: Screen) -> None:
@@ -613,6 +627,7 @@ async def run_clients(world: World, server: Server, patterns: list[str]) -> RunF
     polls = []
     for pattern, item in zip(patterns, world.items, strict=False):
         polls.append(await vote_round(screens, world, item, pattern, server))
+        finished.add(polls[-1].poll_id)
     rss = server.peak_rss_mb()
     await gather_limited([s.close() for s in screens], 100)
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -675,6 +690,8 @@ def table(runs: list[RunFigures], shape: str, workers: int) -> list[str]:
                 errs += f"; chair console stale {p.stale}×, reloaded"
             if p.resyncs:
                 errs += f"; {p.resyncs} resyncs after a missed event"
+            if p.snapshots:
+                errs += f"; {p.snapshots} snapshots sent to screens behind (beacon)"
             if p.missing_results:
                 errs += f"; {p.missing_results} screens without results after 120 s"
             lines.append(

@@ -243,12 +243,17 @@ class Coalescer:
 
 
 def tally_message(meeting_id: int, poll_id: int) -> EventMessage | None:
-    """The poll part as it stands, with the meeting's current seq (not incremented)."""
+    """The open poll's part as it stands, with the meeting's current seq (not incremented).
+
+    None once the poll has closed: its closing event carries the final tally and the named
+    results, and a refresh scheduled by the last votes would send them all again to every
+    screen (at 1,000 screens, about 80 MB, arriving during the next item).
+    """
     from ecabinet.meetings.live.snapshot import poll_part
     from ecabinet.meetings.models import Meeting, Poll
 
     meeting = Meeting.objects.filter(pk=meeting_id).only("pk", "seq").first()
-    poll = Poll.objects.filter(pk=poll_id, meeting_id=meeting_id).first()
+    poll = Poll.objects.filter(pk=poll_id, meeting_id=meeting_id, status=Poll.Status.OPEN).first()
     if meeting is None or poll is None:
         return None
     return event_message(meeting.seq, "poll", poll_part(meeting, poll), refresh=True)

@@ -287,6 +287,19 @@ def test_tally_refreshes_reach_other_screens_without_moving_the_seq(tl: Live) ->
     assert message["data"]["results"] is None
 
 
+def test_no_tally_refresh_is_built_once_the_poll_has_closed(tl: Live) -> None:
+    from ecabinet.meetings.live import events
+
+    poll = tl.voting_ready("chair", "member2")
+    tl.vote("member2", poll)
+    open_refresh = events.tally_event(tl.meeting.pk, poll.pk)
+    assert open_refresh is not None
+    assert '"voted":1' in open_refresh["frames"][0]["body"]
+    tl.close(poll)
+    # The closing event carried the results; a refresh the last votes scheduled sends nothing.
+    assert events.tally_event(tl.meeting.pk, poll.pk) is None
+
+
 def test_a_browser_offline_for_30_seconds_resynchronises(tl: Live) -> None:
     cookie, _key = _login(tl.user("member2"))
 
