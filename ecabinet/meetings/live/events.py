@@ -14,7 +14,9 @@ costs one string per connection, not one serialisation (docs/performance.md).
 Tally refreshes during an open poll are coalesced per process: the first vote in a window
 schedules one push later on the event loop that serves the sockets; votes committed
 meanwhile ride on it. A push carries the current seq without incrementing it, and a number:
-a connection that has fallen behind sends only the newest refresh it knows of.
+a connection that has fallen behind sends only the newest refresh it knows of. With several
+processes, a process skips a push when another's, built after its last vote, already went
+to the group (``Coalescer`` with ``shared``).
 
 A channel layer drops a message to a connection whose queue is full, and a screen that
 misses the LAST event of a burst (a poll's results) would not notice the gap. So every
@@ -31,12 +33,14 @@ import itertools
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, Literal, NotRequired, TypedDict
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -51,6 +55,8 @@ TALLY_INTERVAL = 0.1
 TALLY_SENDS_PER_SECOND = 600
 TALLY_INTERVAL_MAX = 2.0
 BEACON_INTERVAL = 1.0
+# How long the time of a meeting's last tally push is kept for the other processes.
+SHARED_PUSH_SECONDS = 60
 # Who receives a group event: everyone connected, or only the secretary and the Office.
 Audience = Literal["all", "recorders"]
 # Parts public screens do not receive in full (see ``public_data``).
@@ -187,17 +193,29 @@ class Coalescer:
     ``touch`` may be called from any thread. When an event loop serving sockets is known
     (registered by the consumers), the push is scheduled there; without one (a management
     command, a test calling the services directly) it is sent at once.
+
+    ``shared``: the push goes to the whole group, whichever process serves a screen, so a
+    process skips its push when a push of the same key built after this process's last
+    change (``touch``) has already gone out from any process: the time each push is built
+    is kept in the cache (Redis on the scale shape). Without it every process sent its own
+    refreshes to every screen: twice the frames with two processes (docs/performance.md).
+    Times are the processes' clocks; a clock ahead on another server can only make a
+    refresh skipped, and the next one (or the poll's closing event) carries the change.
     """
 
     def __init__(
         self,
         interval: float | Callable[[int], float],
         build: Callable[[int, int], ChannelEvent | None],
+        *,
+        shared: bool = False,
     ) -> None:
         self.interval = interval
         self._build = build
+        self.shared = shared
         self._lock = threading.Lock()
         self._pending: set[tuple[int, int]] = set()
+        self._touched: dict[tuple[int, int], float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def register_loop(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -210,6 +228,7 @@ class Coalescer:
             self._send_now(key)
             return
         with self._lock:
+            self._touched[key] = time.time()
             if key in self._pending:
                 return
             self._pending.add(key)
@@ -225,6 +244,16 @@ class Coalescer:
         if event is not None and layer is not None:
             async_to_sync(layer.group_send)(group_name(key[0]), event)
 
+    def _claim_and_build(self, key: tuple[int, int], touched: float) -> ChannelEvent | None:
+        if self.shared:
+            built_at = time.time()  # before the read: the push holds what committed before
+            name = f"live:push:{key[0]}:{key[1]}"
+            last = cache.get(name)
+            if isinstance(last, float) and last >= touched:
+                return None  # another push, built after this process's change, went out
+            cache.set(name, built_at, timeout=SHARED_PUSH_SECONDS)
+        return self._build(*key)
+
     async def _later(self, key: tuple[int, int]) -> None:
         from ecabinet.meetings.live.db import live_sync
 
@@ -233,8 +262,9 @@ class Coalescer:
         with self._lock:
             # Changes committed from here on schedule the next push.
             self._pending.discard(key)
+            touched = self._touched.pop(key, 0.0)
         try:
-            event = await live_sync(self._build)(*key)
+            event = await live_sync(self._claim_and_build)(key, touched)
             layer = get_channel_layer()
             if event is not None and layer is not None:
                 await layer.group_send(group_name(key[0]), event)
@@ -329,5 +359,5 @@ def tally_interval(meeting_id: int) -> float:
     return min(max(TALLY_INTERVAL, wanted), TALLY_INTERVAL_MAX)
 
 
-tally = Coalescer(tally_interval, tally_event)
+tally = Coalescer(tally_interval, tally_event, shared=True)
 beacons = Coalescer(BEACON_INTERVAL, beacon_event)

@@ -5,6 +5,7 @@ reconnect, a browser that was away, and tally refreshes."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
@@ -298,6 +299,38 @@ def test_no_tally_refresh_is_built_once_the_poll_has_closed(tl: Live) -> None:
     tl.close(poll)
     # The closing event carried the results; a refresh the last votes scheduled sends nothing.
     assert events.tally_event(tl.meeting.pk, poll.pk) is None
+
+
+def test_a_tally_push_is_skipped_when_another_process_sent_a_newer_one() -> None:
+    from django.core.cache import cache
+
+    from ecabinet.meetings.live import events
+
+    built: list[str] = []
+
+    def build(name: str) -> Any:
+        def one(meeting_id: int, poll_id: int) -> events.ChannelEvent:
+            built.append(name)
+            return {"type": "live.event", "frames": [], "audience": "all"}
+
+        return one
+
+    key = (424243, 7)
+    cache.delete(f"live:push:{key[0]}:{key[1]}")
+    first = events.Coalescer(1.0, build("first"), shared=True)
+    second = events.Coalescer(1.0, build("second"), shared=True)
+    alone = events.Coalescer(1.0, build("alone"))
+    vote_in_second = time.time()
+    # The first process's push is built after the second's vote committed: it carries it.
+    assert first._claim_and_build(key, time.time()) is not None
+    sent_at = cache.get(f"live:push:{key[0]}:{key[1]}")
+    assert second._claim_and_build(key, vote_in_second) is None
+    # A vote after that push: the second process sends its own.
+    assert second._claim_and_build(key, sent_at + 0.5) is not None
+    assert cache.get(f"live:push:{key[0]}:{key[1]}") >= sent_at
+    # Not shared (the beacon): always built.
+    assert alone._claim_and_build(key, 0.0) is not None
+    assert built == ["first", "second", "alone"]
 
 
 def test_a_browser_offline_for_30_seconds_resynchronises(tl: Live) -> None:
