@@ -15,8 +15,7 @@ Tally refreshes during an open poll are coalesced per process: the first vote in
 schedules one push later on the event loop that serves the sockets; votes committed
 meanwhile ride on it. A push carries the current seq without incrementing it, and a number:
 a connection that has fallen behind sends only the newest refresh it knows of. With several
-processes, a process skips a push when another's, built after its last vote, already went
-to the group (``Coalescer`` with ``shared``).
+processes the interval holds across them (``Coalescer`` with ``shared``).
 
 A channel layer drops a message to a connection whose queue is full, and a screen that
 misses the LAST event of a burst (a poll's results) would not notice the gap. So every
@@ -55,8 +54,10 @@ TALLY_INTERVAL = 0.1
 TALLY_SENDS_PER_SECOND = 600
 TALLY_INTERVAL_MAX = 2.0
 BEACON_INTERVAL = 1.0
-# How long the time of a meeting's last tally push is kept for the other processes.
+# How long the time of a meeting's last tally push is kept for the other processes, and how
+# far ahead of this process's clock it may be dated before it is taken for a wrong clock.
 SHARED_PUSH_SECONDS = 60
+CLOCK_SLACK = 5.0
 # Who receives a group event: everyone connected, or only the secretary and the Office.
 Audience = Literal["all", "recorders"]
 # Parts public screens do not receive in full (see ``public_data``).
@@ -188,19 +189,22 @@ def broadcast_on_commit(
 
 
 class Coalescer:
-    """At most one push per key every ``interval`` seconds (per process).
+    """At most one push per key every ``interval`` seconds.
 
     ``touch`` may be called from any thread. When an event loop serving sockets is known
     (registered by the consumers), the push is scheduled there; without one (a management
     command, a test calling the services directly) it is sent at once.
 
-    ``shared``: the push goes to the whole group, whichever process serves a screen, so a
-    process skips its push when a push of the same key built after this process's last
-    change (``touch``) has already gone out from any process: the time each push is built
-    is kept in the cache (Redis on the scale shape). Without it every process sent its own
-    refreshes to every screen: twice the frames with two processes (docs/performance.md).
-    Times are the processes' clocks; a clock ahead on another server can only make a
-    refresh skipped, and the next one (or the poll's closing event) carries the change.
+    ``shared``: the push goes to the whole group, whichever process serves a screen, so the
+    interval is kept across processes: the time of the last push of the key and its
+    interval are kept in the cache (Redis on the scale shape). A process whose turn has not
+    come waits for it; one whose changes a push built since then already carries sends
+    nothing. Each process's interval is counted on its own screens, and each push costs a
+    process one frame per screen it serves: one push per interval, whichever process sends
+    it, keeps every process within its budget. Without it every process sent its own
+    refreshes to every screen (twice the frames with two processes, docs/performance.md).
+    The processes' clocks are taken to be in step; a last push dated more than
+    ``CLOCK_SLACK`` seconds ahead is ignored.
     """
 
     def __init__(
@@ -215,6 +219,7 @@ class Coalescer:
         self.shared = shared
         self._lock = threading.Lock()
         self._pending: set[tuple[int, int]] = set()
+        # When the latest change of a pending key committed (this process's clock).
         self._touched: dict[tuple[int, int], float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -244,32 +249,67 @@ class Coalescer:
         if event is not None and layer is not None:
             async_to_sync(layer.group_send)(group_name(key[0]), event)
 
-    def _claim_and_build(self, key: tuple[int, int], touched: float) -> ChannelEvent | None:
+    def _interval(self, meeting_id: int) -> float:
+        return self.interval(meeting_id) if callable(self.interval) else self.interval
+
+    @staticmethod
+    def _cache_key(key: tuple[int, int]) -> str:
+        return f"live:push:{key[0]}:{key[1]}"
+
+    def last_push(self, key: tuple[int, int], interval: float) -> tuple[float | None, float]:
+        """The last push of ``key`` from any process (its time, or None) and how long this
+        process must still wait before the next one (0 or less: now)."""
+        kept = cache.get(self._cache_key(key))
+        now = time.time()
+        if not (isinstance(kept, tuple) and len(kept) == 2):
+            return None, 0.0
+        built_at, their_interval = float(kept[0]), float(kept[1])
+        if built_at > now + CLOCK_SLACK:
+            return None, 0.0
+        return built_at, built_at + max(interval, their_interval) - now
+
+    def _build_marked(self, key: tuple[int, int], interval: float) -> ChannelEvent | None:
         if self.shared:
-            built_at = time.time()  # before the read: the push holds what committed before
-            name = f"live:push:{key[0]}:{key[1]}"
-            last = cache.get(name)
-            if isinstance(last, float) and last >= touched:
-                return None  # another push, built after this process's change, went out
-            cache.set(name, built_at, timeout=SHARED_PUSH_SECONDS)
+            # Dated before the read: the push carries every change committed before it.
+            cache.set(self._cache_key(key), (time.time(), interval), timeout=SHARED_PUSH_SECONDS)
         return self._build(*key)
+
+    def _release(self, key: tuple[int, int]) -> None:
+        """Changes committed from here on schedule the next push."""
+        with self._lock:
+            self._pending.discard(key)
+            self._touched.pop(key, None)
 
     async def _later(self, key: tuple[int, int]) -> None:
         from ecabinet.meetings.live.db import live_sync
 
-        interval = self.interval
-        await asyncio.sleep(interval(key[0]) if callable(interval) else interval)
-        with self._lock:
-            # Changes committed from here on schedule the next push.
-            self._pending.discard(key)
-            touched = self._touched.pop(key, 0.0)
+        interval = self._interval(key[0])
+        released = False
         try:
-            event = await live_sync(self._claim_and_build)(key, touched)
+            await asyncio.sleep(interval)
+            while self.shared:
+                last, wait = await live_sync(self.last_push)(key, interval)
+                with self._lock:
+                    if last is not None and last >= self._touched.get(key, 0.0):
+                        # A push built after this process's latest change went out.
+                        self._pending.discard(key)
+                        self._touched.pop(key, None)
+                        released = True
+                        return
+                if wait <= 0:
+                    break
+                await asyncio.sleep(min(wait, interval))
+            self._release(key)
+            released = True
+            event = await live_sync(self._build_marked)(key, interval)
             layer = get_channel_layer()
             if event is not None and layer is not None:
                 await layer.group_send(group_name(key[0]), event)
         except Exception:  # a lost refresh is repaired by the next one or a resync
             logger.exception("live push failed for meeting %s (%s)", *key)
+        finally:
+            if not released:
+                self._release(key)
 
 
 def tally_message(meeting_id: int, poll_id: int) -> EventMessage | None:

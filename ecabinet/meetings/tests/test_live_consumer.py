@@ -301,7 +301,8 @@ def test_no_tally_refresh_is_built_once_the_poll_has_closed(tl: Live) -> None:
     assert events.tally_event(tl.meeting.pk, poll.pk) is None
 
 
-def test_a_tally_push_is_skipped_when_another_process_sent_a_newer_one() -> None:
+def _two_processes(key: tuple[int, int]) -> tuple[Any, Any, list[str]]:
+    """Two tally coalescers sharing the cache, as two server processes share Redis."""
     from django.core.cache import cache
 
     from ecabinet.meetings.live import events
@@ -315,22 +316,67 @@ def test_a_tally_push_is_skipped_when_another_process_sent_a_newer_one() -> None
 
         return one
 
+    cache.delete(events.Coalescer._cache_key(key))
+    first = events.Coalescer(0.05, build("first"), shared=True)
+    second = events.Coalescer(0.05, build("second"), shared=True)
+    return first, second, built
+
+
+def _pending(coalescer: Any, key: tuple[int, int], touched: float) -> None:
+    coalescer._pending.add(key)
+    coalescer._touched[key] = touched
+
+
+def test_a_tally_push_already_carrying_this_process_s_votes_is_not_sent_again() -> None:
     key = (424243, 7)
-    cache.delete(f"live:push:{key[0]}:{key[1]}")
-    first = events.Coalescer(1.0, build("first"), shared=True)
-    second = events.Coalescer(1.0, build("second"), shared=True)
-    alone = events.Coalescer(1.0, build("alone"))
-    vote_in_second = time.time()
-    # The first process's push is built after the second's vote committed: it carries it.
-    assert first._claim_and_build(key, time.time()) is not None
-    sent_at = cache.get(f"live:push:{key[0]}:{key[1]}")
-    assert second._claim_and_build(key, vote_in_second) is None
-    # A vote after that push: the second process sends its own.
-    assert second._claim_and_build(key, sent_at + 0.5) is not None
-    assert cache.get(f"live:push:{key[0]}:{key[1]}") >= sent_at
-    # Not shared (the beacon): always built.
-    assert alone._claim_and_build(key, 0.0) is not None
-    assert built == ["first", "second", "alone"]
+    first, second, built = _two_processes(key)
+    # A vote committed in the second process, then the first process's push is built.
+    _pending(second, key, time.time())
+    first._build_marked(key, 0.3)
+
+    async def scenario() -> None:
+        await second._later(key)
+
+    async_to_sync(scenario)()
+    assert built == ["first"]
+    assert key not in second._pending  # its next vote schedules a push again
+    assert key not in second._touched
+
+
+def test_a_process_waits_for_the_shared_tally_interval_then_pushes() -> None:
+    key = (424244, 8)
+    first, second, built = _two_processes(key)
+    first._build_marked(key, 0.3)  # the first process pushed, with its 0.3 s interval
+    _pending(second, key, time.time() + 0.001)  # a vote after that push
+
+    async def scenario() -> float:
+        started = time.monotonic()
+        await second._later(key)
+        return time.monotonic() - started
+
+    waited = async_to_sync(scenario)()
+    assert built == ["first", "second"]
+    assert waited >= 0.2  # the 0.3 s since the first push, not its own 0.05 s
+    assert key not in second._pending
+
+
+def test_the_last_tally_push_is_read_with_both_intervals_and_a_wrong_clock_ignored() -> None:
+    from django.core.cache import cache
+
+    from ecabinet.meetings.live import events
+
+    key = (424245, 9)
+    first, _second, _built = _two_processes(key)
+    assert first.last_push(key, 0.5) == (None, 0.0)
+    now = time.time()
+    cache.set(events.Coalescer._cache_key(key), (now, 1.0))
+    last, wait = first.last_push(key, 0.5)
+    assert last == now
+    assert 0.9 < wait <= 1.0  # the longer of the two intervals
+    cache.set(events.Coalescer._cache_key(key), (now + 3600.0, 1.0))
+    assert first.last_push(key, 0.5) == (None, 0.0)  # another server's clock an hour ahead
+    cache.set(events.Coalescer._cache_key(key), "not a push")
+    assert first.last_push(key, 0.5) == (None, 0.0)
 
 
 def test_a_browser_offline_for_30_seconds_resynchronises(tl: Live) -> None:
