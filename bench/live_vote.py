@@ -350,6 +350,7 @@ class Screen:
     results_at: float | None = None
     target: int = 0  # the tally that counts as complete
     resyncs: int = 0
+    gaps: list[str] = field(default_factory=list)
     snapshots: int = 0  # sent by the server to catch up (a beacon), not asked for
     stale: int = 0
     # Polls of earlier rounds (shared by all screens): a snapshot or a late message that
@@ -437,6 +438,7 @@ class Screen:
                     if seq > self.seq + 1 and self.seq >= 0:
                         # The contract's rule: a missed event, reload the whole state.
                         self.resyncs += 1
+                        self.gaps.append(f"{self.seq} → {seq} ({text[:90]})")
                         self.seq = seq
                         await self.ws.send(json.dumps({"action": "resync", "ref": "gap"}))
                         continue
@@ -510,6 +512,7 @@ async def vote_round(
         s.reset_poll(n)
     messages0 = sum(s.messages for s in screens)
     snapshots0 = sum(s.snapshots for s in screens)
+    resyncs0 = sum(s.resyncs for s in screens)
     bytes0 = sum(s.bytes for s in screens)
     cpu0, wall0 = server.cpu(), time.perf_counter()
     # The chair takes up the item, waits for its two events (meeting, items), opens the poll.
@@ -581,7 +584,7 @@ async def vote_round(
         last_ack_to_results=max(s.results_at or closed + 120 for s in screens) - last_ack,
         close_to_results=max(s.results_at or closed + 120 for s in screens) - closed,
         missing_results=missing,
-        resyncs=sum(s.resyncs for s in screens),
+        resyncs=sum(s.resyncs for s in screens) - resyncs0,
         snapshots=sum(s.snapshots for s in screens) - snapshots0,
         stale=chair.stale,
         messages=sum(s.messages for s in screens) - messages0,
@@ -629,6 +632,9 @@ async def run_clients(world: World, server: Server, patterns: list[str]) -> RunF
         polls.append(await vote_round(screens, world, item, pattern, server))
         finished.add(polls[-1].poll_id)
     rss = server.peak_rss_mb()
+    for index, s in enumerate(screens):
+        for gap in s.gaps:
+            print(f"  N={len(screens)}: screen {index} missed an event: seq {gap}", flush=True)
     await gather_limited([s.close() for s in screens], 100)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return RunFigures(
