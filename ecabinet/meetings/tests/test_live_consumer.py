@@ -327,7 +327,10 @@ def _pending(coalescer: Any, key: tuple[int, int], touched: float) -> None:
     coalescer._touched[key] = touched
 
 
-def test_a_tally_push_already_carrying_this_process_s_votes_is_not_sent_again() -> None:
+@pytest.mark.django_db  # the push reads through the socket's database thread, as served
+def test_a_tally_push_already_carrying_this_process_s_votes_is_not_sent_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     key = (424243, 7)
     first, second, built = _two_processes(key)
     # A vote committed in the second process, then the first process's push is built.
@@ -338,12 +341,16 @@ def test_a_tally_push_already_carrying_this_process_s_votes_is_not_sent_again() 
         await second._later(key)
 
     async_to_sync(scenario)()
+    assert "live push failed" not in caplog.text
     assert built == ["first"]
     assert key not in second._pending  # its next vote schedules a push again
     assert key not in second._touched
 
 
-def test_a_process_waits_for_the_shared_tally_interval_then_pushes() -> None:
+@pytest.mark.django_db
+def test_a_process_waits_for_the_shared_tally_interval_then_pushes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     key = (424244, 8)
     first, second, built = _two_processes(key)
     first._build_marked(key, 0.3)  # the first process pushed, with its 0.3 s interval
@@ -355,6 +362,7 @@ def test_a_process_waits_for_the_shared_tally_interval_then_pushes() -> None:
         return time.monotonic() - started
 
     waited = async_to_sync(scenario)()
+    assert "live push failed" not in caplog.text
     assert built == ["first", "second"]
     assert waited >= 0.2  # the 0.3 s since the first push, not its own 0.05 s
     assert key not in second._pending
