@@ -274,11 +274,14 @@ class Coalescer:
             cache.set(self._cache_key(key), (time.time(), interval), timeout=SHARED_PUSH_SECONDS)
         return self._build(*key)
 
+    def _forget(self, key: tuple[int, int]) -> None:
+        """Changes committed from here on schedule the next push (under ``_lock``)."""
+        self._pending.discard(key)
+        self._touched.pop(key, None)
+
     def _release(self, key: tuple[int, int]) -> None:
-        """Changes committed from here on schedule the next push."""
         with self._lock:
-            self._pending.discard(key)
-            self._touched.pop(key, None)
+            self._forget(key)
 
     async def _later(self, key: tuple[int, int]) -> None:
         from ecabinet.meetings.live.db import live_sync
@@ -292,8 +295,7 @@ class Coalescer:
                 with self._lock:
                     if last is not None and last >= self._touched.get(key, 0.0):
                         # A push built after this process's latest change went out.
-                        self._pending.discard(key)
-                        self._touched.pop(key, None)
+                        self._forget(key)
                         released = True
                         return
                 if wait <= 0:
